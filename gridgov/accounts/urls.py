@@ -1,0 +1,3 @@
+from gridgov.accounts.views import manage
+
+urlpatterns = [*manage.urlpatterns]

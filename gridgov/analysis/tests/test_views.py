@@ -1,0 +1,122 @@
+import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+
+from gridgov.analysis import charts, rollup
+from gridgov.analysis.models import Assessment, IndicatorWeight
+from gridgov.events import workflow
+from gridgov.events.models import Status
+from gridgov.events.tests.lifecycle import event_in
+
+MARCH = "start=2026-03-01&end=2026-03-31"
+
+
+@pytest.fixture
+def events(world, street_vending):
+    event_in(world, street_vending, Status.CLOSED)
+    event_in(world, street_vending, Status.HANDLING)
+    workflow.report(
+        by=world.xena, title="南街占道经营", description="南街 3 号门前有人占道卖菜。", category=street_vending,
+        lon=120.03, lat=30.01, source="resident", at=datetime(2026, 3, 5, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")),
+    )
+    rollup.fold()
+
+
+def _get(client, user, url):
+    client.force_login(user)
+    return client.get(url)
+
+
+def test_the_dashboard_shows_the_leaders_district(client, world, events):
+    response = _get(client, world.lena, f"/dashboard/?{MARCH}")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "镇街排名" in text and "月河街道" in text and "朝阳街道" in text
+
+
+def test_the_dashboard_requires_a_dashboard_role(client, world, events):
+    assert _get(client, world.gina, "/dashboard/").status_code == 403
+
+
+def test_the_analysis_page_draws_every_chart_of_the_readers_scope(client, world, events):
+    response = _get(client, world.otto, f"/analysis/?{MARCH}")
+    assert response.status_code == 200
+    drawn = {c["key"]: c for c in response.context["charts"]}
+    assert set(drawn) == set(charts.BY_KEY) and len(drawn) >= 18
+    assert drawn["status"]["rows"] == [["已结案", 1], ["处置中", 1]]  # town A only, not B's report
+    assert response.context["figures"]["reported"] == 2
+
+
+def test_it_requires_analysis_scope_for_a_region(client, world, events):
+    assert _get(client, world.xena, f"/analysis/?region={world.town_a.prefix}").status_code == 404
+    assert _get(client, world.xena, f"/analysis/export/status.xlsx?region={world.town_a.prefix}").status_code == 404
+    assert _get(client, world.dora, "/analysis/").status_code == 403
+
+
+def test_a_chart_exports_to_excel_with_the_scoped_rows(client, world, events):
+    response = _get(client, world.xena, f"/analysis/export/towns.xlsx?{MARCH}")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "高发区域：镇街"
+    assert rows[2:] == [("区域", "事件数"), ("朝阳街道", 1)]
+
+
+def test_a_bad_period_is_named(client, world, events):
+    response = _get(client, world.otto, "/analysis/export/status.xlsx?start=2026-13-01")
+    assert response.status_code == 400 and "开始日期" in response.content.decode()
+    response = _get(client, world.otto, "/analysis/?start=2026-03-09&end=2026-03-01")
+    assert response.status_code == 400 and "开始日期不能晚于结束日期" in response.content.decode()
+
+
+def test_a_published_assessment_is_frozen(client, world, street_vending, events):
+    client.force_login(world.adam)
+    url = f"/assessment/?region={world.district.prefix}&month=2026-03&subject=town"
+    draft = client.get(url)
+    assert draft.context["sheet"]["published"] is None and draft.context["may_publish"]
+    response = client.post("/assessment/publish/", {"month": "2026-03", "subject": "town", "region": world.district.prefix})
+    assert response.status_code == 302
+    frozen = [(r["name"], r["figures"]["reported"]) for r in client.get(url).context["sheet"]["rows"]]
+    # More March events and new weights change the live figures, not the published ones.
+    event_in(world, street_vending, Status.CLOSED)
+    rollup.fold()
+    IndicatorWeight.objects.create(indicator="close_rate", weight=100)
+    again = client.get(url).context["sheet"]
+    assert [(r["name"], r["figures"]["reported"]) for r in again["rows"]] == frozen
+    assert again["published"].weights == {"handle_rate": 30, "on_time_handle_rate": 20, "rework_rate": 20,
+                                          "overdue_rate": 20, "extension_rate": 10}
+    client.post("/assessment/publish/", {"month": "2026-03", "subject": "town", "region": world.district.prefix})
+    assert Assessment.objects.count() == 1
+
+
+def test_only_an_administrator_of_the_region_publishes(client, world, events):
+    client.force_login(world.lena)
+    response = client.post("/assessment/publish/", {"month": "2026-03", "subject": "town", "region": world.district.prefix})
+    assert response.status_code == 403
+    assert not Assessment.objects.exists()
+
+
+def test_the_weights_page_names_a_bad_weight_and_saves_nothing(client, world):
+    client.force_login(world.adam)
+    response = client.post("/assessment/weights/", {"handle_rate": "abc", "close_rate": "50"})
+    assert response.status_code == 400 and "处置率的权重应为 0 到 100 的整数" in response.content.decode()
+    assert not IndicatorWeight.objects.exists()
+    assert client.post("/assessment/weights/", {"handle_rate": "60", "close_rate": "40"}).status_code == 302
+    assert dict(IndicatorWeight.objects.filter(weight__gt=0).values_list("indicator", "weight")) == {
+        "handle_rate": 60, "close_rate": 40}
+    client.force_login(world.lena)
+    assert client.get("/assessment/weights/").status_code == 403
+
+
+def test_every_chart_export_stays_inside_the_readers_scope(client, world, events):
+    client.force_login(world.xena)
+    for key in charts.BY_KEY:
+        assert client.get(f"/analysis/export/{key}.xlsx?region={world.town_a.prefix}").status_code == 404
+        response = client.get(f"/analysis/export/{key}.xlsx?{MARCH}")
+        assert response.status_code == 200, key
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        cells = [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
+        assert not any(name in cell for cell in cells for name in ("月河", "衣裳街", "高娜")), key

@@ -1,0 +1,1 @@
+from gridgov.command.views import urlpatterns  # noqa: F401

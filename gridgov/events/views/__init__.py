@@ -1,0 +1,1 @@
+"""The event pages, one module per topic; each defines its `urlpatterns`."""

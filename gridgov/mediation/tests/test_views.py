@@ -1,0 +1,146 @@
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from gridgov.mediation.models import Disclosure
+
+from .conftest import mediate_to_success, register
+
+
+def text_of(response) -> str:
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+
+
+def test_the_agreement_pdf_has_the_parties_and_terms_in_chinese(mw, client):
+    case = register(mw)
+    mediate_to_success(mw, case)
+    client.force_login(mw.mona)
+    response = client.get(f"/mediation/cases/{case.pk}/agreement.pdf")
+    assert response["Content-Type"] == "application/pdf"
+    text = text_of(response)
+    for words in ("人民调解协议书", "张桂英", "李建华", "修复防水层", "一次性现金支付", "2026 年 3 月 20 日",
+                  case.number):
+        assert words in text
+    assert "330502195803121526" not in text
+    cover = text_of(client.get(f"/mediation/cases/{case.pk}/cover.pdf"))
+    assert "人民调解卷宗" in cover and "调解成功" in cover
+    register_text = text_of(client.get("/mediation/register.pdf"))
+    assert "(2026)衣裳街人调字第" in register_text and "张桂英" in register_text
+
+
+def test_a_village_committee_sees_only_its_cases_and_the_district_centre_all(mw, client):
+    own = register(mw)
+    central = register(mw, by=mw.mark, organisation=mw.centre, region=mw.town_b, title="南街劳资纠纷")
+    client.force_login(mw.mona)
+    listing = client.get("/mediation/").content.decode()
+    assert own.number in listing and central.number not in listing
+    assert client.get(central.get_absolute_url()).status_code == 404
+    client.force_login(mw.mark)
+    listing = client.get("/mediation/").content.decode()
+    assert own.number in listing and central.number in listing
+    client.force_login(mw.xena)  # town B operator: sees the dispute in town B only
+    assert client.get(own.get_absolute_url()).status_code == 404
+    assert client.get(central.get_absolute_url()).status_code == 200
+
+
+def test_id_numbers_are_masked_and_each_unmasked_view_is_logged(mw, client):
+    case = register(mw)
+    client.force_login(mw.lena)
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert "3305**********1526" in page and "330502195803121526" not in page
+    assert "138****1234" in page
+    assert client.post(f"/mediation/cases/{case.pk}/reveal/").status_code == 403
+    assert not Disclosure.objects.exists()
+    client.force_login(mw.mona)
+    page = client.post(f"/mediation/cases/{case.pk}/reveal/").content.decode()
+    assert "330502195803121526" in page
+    seen = Disclosure.objects.filter(user=mw.mona, case=case)
+    assert {d.party.name for d in seen} == {"张桂英", "李建华"}
+
+
+def test_a_mediator_registers_a_case_through_the_form_and_bad_input_is_named(mw, client):
+    client.force_login(mw.mona)
+    bad = client.post("/mediation/new/", {"organisation": mw.village_committee.pk, "source": "application",
+                                          "people_involved": 2, "risk": 1, "applicant_kind": "person",
+                                          "respondent_kind": "person", "applicant_id": "123"})
+    assert bad.status_code == 200
+    body = bad.content.decode()
+    assert "请填写案由" in body and "证件号码应为" in body
+    good = client.post("/mediation/new/", {
+        "organisation": mw.village_committee.pk, "title": "宅基地界址争议", "dispute_type": mw.neighbours.pk,
+        "source": "application", "region": mw.village_a.pk, "facts": "两户因围墙界址争执。", "people_involved": 2,
+        "risk": 1, "applicant_name": "王明", "applicant_kind": "person", "respondent_name": "赵亮",
+        "respondent_kind": "person", "idempotency_key": "k1",
+    })
+    assert good.status_code == 302
+    page = client.get(good.url).content.decode()
+    assert "宅基地界址争议" in page and "(2026)衣裳街人调字第 1 号" in page
+
+
+@pytest.mark.parametrize("who", ["lena", "xena"])
+def test_only_the_organisations_mediators_act_on_a_case(mw, client, who):
+    case = register(mw)
+    client.force_login(getattr(mw, who))
+    response = client.post(f"/mediation/cases/{case.pk}/accept/", {})
+    assert response.status_code == (403 if who == "lena" else 404)
+
+
+def test_the_figures_page_counts_success_rate_and_exports(mw, client):
+    for _ in range(2):
+        mediate_to_success(mw, register(mw))
+    register(mw)
+    client.force_login(mw.lena)
+    page = client.get("/mediation/figures/?start=2026-01-01&end=2026-12-31").content.decode()
+    assert "调解成功率" in page and "100.0" in page
+    export = client.get("/mediation/figures.xlsx?start=2026-01-01&end=2026-12-31")
+    assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_the_case_list_reads_a_fixed_number_of_queries(mw, client, django_assert_max_num_queries):
+    for _ in range(3):
+        register(mw)
+    client.force_login(mw.mona)
+    client.get("/mediation/")
+    for _ in range(3):
+        register(mw)
+    with django_assert_max_num_queries(12):
+        assert client.get("/mediation/").status_code == 200
+
+
+def test_a_case_draws_on_the_expert_pool_and_a_review_meeting_page_records_a_decision(mw, client):
+    from gridgov.mediation.models import Expert, Mediator
+
+    case = register(mw, is_major=True)
+    lawyer = Expert.objects.create(name="沈律师", kind="lawyer", region=mw.district, area_code=mw.district.prefix)
+    client.force_login(mw.mona)
+    mona = Mediator.objects.get(user=mw.mona)
+    assert client.post(f"/mediation/cases/{case.pk}/assign/", {"assign-mediators": [mona.pk],
+                                                               "assign-experts": [lawyer.pk]}).status_code == 302
+    assert list(case.experts.all()) == [lawyer]
+    client.force_login(mw.lena)
+    response = client.post("/mediation/meetings/", {"region": mw.town_a.pk, "held_on": "2026-03-06",
+                                                    "title": "月河街道研判例会"})
+    assert response.status_code == 302
+    page = client.get(response.url).content.decode()
+    assert case.number in page
+    client.post(f"{response.url}cases/{case.pk}/", {"decision": "包案领导牵头化解"})
+    assert case.review_decisions.get().decision == "包案领导牵头化解"
+    assert "包案领导牵头化解" in client.get(case.get_absolute_url()).content.decode()
+
+
+def test_a_major_case_is_registered_with_its_responsible_leader(mw, client):
+    client.force_login(mw.mona)
+    page = client.get("/mediation/new/").content.decode()
+    assert "李娜" in page and "徐娜" not in page
+    response = client.post("/mediation/new/", {
+        "organisation": mw.village_committee.pk, "title": "多户漏水群体纠纷", "dispute_type": mw.neighbours.pk,
+        "source": "proactive", "region": mw.village_a.pk, "facts": "十余户因管道漏水与开发商争执。",
+        "people_involved": 12, "risk": 3, "is_major": "on", "leader": mw.lena.pk, "applicant_name": "王明",
+        "applicant_kind": "person", "respondent_name": "某开发公司", "respondent_kind": "organisation",
+    })
+    assert response.status_code == 302
+    from gridgov.mediation.models import Case
+
+    case = Case.objects.get(title="多户漏水群体纠纷")
+    assert case.is_major and case.leader == mw.lena

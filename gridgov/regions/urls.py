@@ -1,0 +1,3 @@
+from gridgov.regions.views import browse, checks, manage, transfer
+
+urlpatterns = [*browse.urlpatterns, *transfer.urlpatterns, *checks.urlpatterns, *manage.urlpatterns]

@@ -1,0 +1,3 @@
+from gridgov.worktime import views
+
+urlpatterns = [*views.urlpatterns]
