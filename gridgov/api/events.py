@@ -30,7 +30,7 @@ from pydantic_core import PydanticCustomError
 from gridgov.accounts import permissions
 from gridgov.accounts.models import Department, DepartmentKind, User
 from gridgov.api.errors import ErrorOut
-from gridgov.api.fields import Text, limited
+from gridgov.api.fields import Limit, Offset, Text, limited
 from gridgov.events import selectors, workflow
 from gridgov.events.attachments import Upload
 from gridgov.events.models import (
@@ -520,10 +520,6 @@ def self_handle(
 
 
 # --- reading -------------------------------------------------------------------------------
-
-Limit = Annotated[int, Query(20, ge=1, le=100)]
-Offset = Annotated[int, Query(0, ge=0, le=1_000_000_000)]
-
 
 def _page(rows, limit: int, offset: int) -> dict:
     now = timezone.now()

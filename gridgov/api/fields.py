@@ -7,6 +7,7 @@ field, so every string a request carries into a query goes through `Text`.
 
 from typing import Annotated, Any
 
+from ninja import Query
 from pydantic import AfterValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -34,3 +35,9 @@ def limited(max_length: int) -> Any:
 
 
 Text = Annotated[str, AfterValidator(clean)]
+
+
+# Paging of every list: a page of at most 100, an offset the database can take (SQLite's
+# integers end at 2**63; a larger one would fail inside the query).
+Limit = Annotated[int, Query(20, ge=1, le=100)]
+Offset = Annotated[int, Query(0, ge=0, le=1_000_000_000)]

@@ -19,7 +19,7 @@ from pydantic import AfterValidator
 from gridgov.accounts import permissions
 from gridgov.accounts.models import User
 from gridgov.api.errors import ErrorOut
-from gridgov.api.fields import Text, limited
+from gridgov.api.fields import Limit, Offset, Text, limited
 from gridgov.events.views.event import get_event_for
 from gridgov.mediation import selectors, workflow
 from gridgov.mediation.models import Case, DisputeType, Mediator, Organisation
@@ -189,8 +189,7 @@ def _mediators(ids: list[int]) -> list[Mediator]:
 
 
 @router.get("/mediation/cases", response={200: CasePage, 422: ErrorOut})
-def case_list(request: HttpRequest, status: str = "", q: str = "", limit: int = 20, offset: int = 0) -> dict:
-    limit, offset = max(1, min(limit, 100)), max(0, offset)
+def case_list(request: HttpRequest, status: Text = "", q: Text = "", limit: Limit = 20, offset: Offset = 0) -> dict:
     rows = selectors.cases_for(request.user, selectors.CaseFilter(status=status, q=q[:100]))
     return {"count": rows.count(), "results": [_out(c) for c in rows.select_related("event")[offset:offset + limit]]}
 
