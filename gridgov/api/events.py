@@ -9,7 +9,9 @@ the event has already moved past (409, see `app.py`).
 Photos travel with the step they are evidence of: the report, self-handled, feed-back and
 assist endpoints take either a JSON body or `multipart/form-data` with the same fields as
 form fields plus one or more `photos` files. There is no separate upload endpoint, so a
-feedback is never recorded without its photos, nor a photo without its step.
+feedback is never recorded without its photos, nor a photo without its step. Each
+attachment in a timeline carries the URL of `GET /api/events/{code}/files/{pk}`, which
+serves its bytes to whoever may see the event, with the same token.
 """
 
 import re
@@ -17,9 +19,10 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, ValidationError
-from django.http import Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Header, Query, Router, Schema, Status
 from ninja.errors import HttpError
@@ -32,6 +35,7 @@ from gridgov.accounts.models import Department, DepartmentKind, User
 from gridgov.api.errors import ErrorOut
 from gridgov.api.fields import Limit, Offset, Text, limited
 from gridgov.events import selectors, workflow
+from gridgov.events import attachments
 from gridgov.events.attachments import Upload
 from gridgov.events.models import (
     Category,
@@ -217,7 +221,7 @@ class AttachmentOut(Schema):
     name: str
     content_type: str
     size: int
-    url: str
+    url: str = Field(description="GET 此地址（带同一令牌）下载文件")
 
 
 class LogOut(Schema):
@@ -319,7 +323,7 @@ def _event_out(event: Event, now: datetime) -> dict:
     }
 
 
-def _log_out(row: EventLog) -> dict:
+def _log_out(row: EventLog, *, code: str) -> dict:
     return {
         "seq": row.seq,
         "action": row.action,
@@ -332,7 +336,10 @@ def _log_out(row: EventLog) -> dict:
         "data": row.data,
         "at": row.at,
         "attachments": [
-            {"name": a.original_name, "content_type": a.content_type, "size": a.size, "url": a.file.url}
+            {
+                "name": a.original_name, "content_type": a.content_type, "size": a.size,
+                "url": reverse("api:event_file", kwargs={"code": code, "pk": a.pk}),
+            }
             for a in row.attachments.all()
         ],
     }
@@ -405,7 +412,7 @@ def _detail_out(user: User, code: str, *, reported: Event | None = None) -> dict
         "handled_at": event.handled_at,
         "closed_at": event.closed_at,
         "handle_due_at": event.handle_due_at,
-        "timeline": [_log_out(row) for row in selectors.timeline(event)],
+        "timeline": [_log_out(row, code=event.code) for row in selectors.timeline(event)],
         "extensions": [_extension_out(x) for x in extensions],
         "actions": actions,
         "dispatch_options": _dispatch_options(event) if "dispatch" in actions else [],
@@ -612,6 +619,24 @@ def detail(request: HttpRequest, code: str) -> dict:
     """The event, its timeline with photos, and the actions the caller may take now."""
     event = _event(request.user, code)
     return _detail_out(request.user, event.code)
+
+
+@router.get(
+    "/events/{code}/files/{pk}",
+    response={200: None, 404: ErrorOut},
+    url_name="event_file",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "文件内容（图片、PDF、DOCX 或 MP4）",
+                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def event_file(request: HttpRequest, code: str, pk: DatabaseId) -> FileResponse:
+    """A photo or file of the event's timeline (the `url` of each attachment)."""
+    return attachments.file_response(attachments.attachment_for(request.user, code=code, pk=pk))
 
 
 # --- the command room ----------------------------------------------------------------------

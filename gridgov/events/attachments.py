@@ -1,5 +1,5 @@
 """Photos and files attached to events: type checked by content, size limited, stored
-through Django's storage API."""
+through Django's storage API, and served only to those who may see their event."""
 
 from collections.abc import Sequence
 from datetime import datetime
@@ -8,7 +8,10 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
 
+from gridgov.accounts import permissions
 from gridgov.accounts.models import User
 from gridgov.events.models import Attachment, Event, EventLog
 
@@ -84,3 +87,28 @@ def attach(
         attachment.save()
         saved.append(attachment)
     return saved
+
+
+def attachment_for(user: User, *, code: str, pk: int | str) -> Attachment:
+    """The file `pk` of the event `code`, if the user may see that event; 404 otherwise,
+    so neither the event nor the file is revealed. The page and the API both fetch files
+    through here: files are never on a public URL."""
+    attachment = get_object_or_404(Attachment.objects.select_related("event"), pk=pk, event__code=code)
+    permissions.require(user, permissions.VIEW, attachment.event)
+    return attachment
+
+
+def file_response(attachment: Attachment) -> FileResponse:
+    """The file's bytes: images shown inline, other files downloaded under their name."""
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("文件已不存在") from exc
+    response = FileResponse(
+        handle,
+        content_type=attachment.content_type,
+        as_attachment=not attachment.is_image,
+        filename=attachment.original_name,
+    )
+    response["Cache-Control"] = "private, max-age=86400"
+    return response

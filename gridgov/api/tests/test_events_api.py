@@ -15,6 +15,7 @@ from gridgov.conftest import photo
 from gridgov.events import audit, workflow
 from gridgov.events.models import Closure, Event, EventLog, LogAction, RoutingRule, Status
 from gridgov.events.tests.lifecycle import event_in, fresh
+from gridgov.lib.images import placeholder_png
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -188,6 +189,35 @@ def test_a_body_that_is_not_a_report_is_a_client_error(api, world, street_vendin
     assert response.status_code in (400, 422)
     assert "detail" in response.json()
     assert not Event.objects.exists()
+
+
+# --- photos and files -----------------------------------------------------------------------
+
+
+def test_the_photo_url_in_the_event_detail_opens_with_a_token(api, world, street_vending):
+    red = placeholder_png(rgb=(200, 30, 30))
+    reported = api(world.gina).post("/api/events", {**a_report(), "photos": [photo(rgb=(200, 30, 30))]})
+    code = reported.json()["code"]
+    for someone in (world.gina, world.otto):
+        [attachment] = api(someone).get(f"/api/events/{code}").json()["timeline"][0]["attachments"]
+        response = api(someone).get(attachment["url"])
+        assert response.status_code == 200, someone
+        assert response["Content-Type"] == "image/png"
+        assert b"".join(response.streaming_content) == red
+    assert attachment["url"].startswith(f"/api/events/{code}/files/")
+
+
+def test_a_file_is_a_404_to_an_outsider_and_through_another_events_code(api, world, street_vending):
+    first = api(world.gina).post("/api/events", {**a_report(), "photos": [photo()]}).json()
+    second = api(world.gina).post(
+        "/api/events", {**a_report(idempotency_key="another-report"), "photos": [photo()]}
+    ).json()
+    url = first["timeline"][0]["attachments"][0]["url"]
+    assert api(world.xena).get(url).status_code == 404
+    assert api(None).get(url).status_code == 401
+    pk = url.rstrip("/").rsplit("/", 1)[1]
+    assert api(world.otto).get(f"/api/events/{second['code']}/files/{pk}").status_code == 404
+    assert api(world.otto).get(f"/api/events/{first['code']}/files/2147483647").status_code == 404
 
 
 def test_a_fake_photo_is_refused_with_the_report(api, world, street_vending):

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 from gridgov.accounts import permissions
 from gridgov.accounts.models import User
 from gridgov.events import forms as event_forms
-from gridgov.events import selectors, workflow
-from gridgov.events.models import Attachment, Event, ExtensionStatus, LogAction, Status, Step
+from gridgov.events import attachments, selectors, workflow
+from gridgov.events.models import Event, ExtensionStatus, LogAction, Status, Step
 from gridgov.events.workflow import SATISFACTION, TransitionError
 from gridgov.lib.forms import add_service_errors
 from gridgov.regions.views.browse import map_settings
@@ -344,22 +344,8 @@ def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
 @login_required
 @require_GET
 def attachment_file(request: HttpRequest, code: str, pk: str) -> FileResponse:
-    """A photo or file of an event, to those who may see the event: files are never on a
-    public URL."""
-    event = get_event_for(request.user, code)
-    attachment = get_object_or_404(Attachment, pk=pk, event=event)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("文件已不存在") from exc
-    response = FileResponse(
-        handle,
-        content_type=attachment.content_type,
-        as_attachment=not attachment.is_image,
-        filename=attachment.original_name,
-    )
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    """A photo or file of an event, to those who may see the event."""
+    return attachments.file_response(attachments.attachment_for(request.user, code=code, pk=pk))
 
 
 # Event codes look like SJ-330502-2026-000001; matching only those leaves every other
