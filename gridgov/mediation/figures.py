@@ -11,7 +11,6 @@ from gridgov.mediation.models import CONCLUDED, Case, FollowUp, Performance, Sou
 from gridgov.mediation.selectors import day_bounds
 from gridgov.regions.models import Region
 
-ACCEPTED = [Status.ACCEPTED, Status.MEDIATING, *CONCLUDED]
 SUCCEEDED = [Status.SUCCEEDED, Status.FOLLOWED_UP]
 
 
@@ -35,7 +34,10 @@ def summary(prefixes: list[str], start: date, end: date, *, now: datetime | None
     succeeded_q = Q(status__in=SUCCEEDED) | Q(status=Status.ARCHIVED, agreement__isnull=False)
     totals = cases.aggregate(
         registered=Count("pk"),
-        accepted=Count("pk", filter=Q(status__in=ACCEPTED)),
+        # Accepted is a fact of the case's history, not of its status: a refused case is
+        # archived as well, and must not count. A transfer clears it until the new
+        # organisation accepts.
+        accepted=Count("pk", filter=Q(accepted_at__isnull=False)),
         succeeded=Count("pk", filter=succeeded_q),
         failed=Count("pk", filter=Q(status=Status.FAILED) | Q(status=Status.ARCHIVED, referral__gt="")),
         overdue=Count("pk", filter=Q(due_at__lt=now) | Q(was_overdue=True)),

@@ -65,3 +65,13 @@ def test_summary_averages_the_days_from_registration_to_conclusion(mw):
     workflow.fail(case, by=mw.mona, referral="litigation", reason="分歧大", at=MONDAY + timedelta(days=3))
     data = figures.summary([""], date(2026, 1, 1), date(2026, 12, 31), now=MONDAY)
     assert data["average_days"] == 3.0
+
+
+def test_a_refused_then_archived_case_is_not_counted_as_accepted(mw):
+    mediate_to_success(mw, register(mw))
+    refused = register(mw)
+    workflow.refuse(refused, by=mw.mona, reason="已起诉至法院", at=MONDAY)
+    workflow.archive(refused, by=mw.mona, at=MONDAY)
+    data = figures.summary([""], date(2026, 1, 1), date(2026, 12, 31), now=MONDAY)
+    assert (data["registered"], data["accepted"], data["succeeded"]) == (2, 1, 1)
+    assert data["success_rate"] == 100.0
