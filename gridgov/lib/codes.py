@@ -27,6 +27,10 @@ class CodeError(ValueError):
     """A code that breaks the rules; the message says which rule, in Chinese."""
 
 
+class ParentError(CodeError):
+    """A parent at the wrong level: the code may be fine, the parent is not."""
+
+
 @dataclass(frozen=True)
 class SegmentRule:
     level: int
@@ -67,7 +71,8 @@ def check_digits(code: str) -> None:
 
 
 def validate(code: str, *, level: int, parent_code: str | None = None) -> None:
-    """Raise CodeError unless `code` is a well-formed code of `level` under `parent_code`."""
+    """Raise CodeError unless `code` is a well-formed code of `level` under `parent_code`,
+    which must be the level just above (ParentError otherwise)."""
     check_digits(code)
     expected_len = 15 if level == GRID else 12
     if len(code) != expected_len:
@@ -86,11 +91,23 @@ def validate(code: str, *, level: int, parent_code: str | None = None) -> None:
                 f"{LEVEL_NAMES[level]}代码 {code} 第 {rule.start + 1}–{rule.end} 位应为 0"
             )
     if parent_code is not None:
+        check_parent_level(level=level, parent_code=parent_code)
         parent_prefix = prefix(parent_code)
         if not code.startswith(parent_prefix):
             raise CodeError(f"代码 {code} 不以上级代码 {parent_code} 的前 {len(parent_prefix)} 位开头")
-        if level_of(parent_code) >= level:
-            raise CodeError(f"上级 {parent_code} 的层级不高于{LEVEL_NAMES[level]}")
+
+
+def check_parent_level(*, level: int, parent_code: str) -> None:
+    """Raise ParentError unless `parent_code` is exactly one level above `level`: a village
+    hangs from a town, never straight from a district."""
+    parent_level = level_of(parent_code)
+    if level == PROVINCE:
+        raise ParentError(f"省级区划没有上级，{parent_code} 不能作为其上级")
+    if parent_level != level - 1:
+        raise ParentError(
+            f"{LEVEL_NAMES[level]}的上级应为{LEVEL_NAMES[level - 1]}，"
+            f"而 {parent_code} 是{LEVEL_NAMES[parent_level]}"
+        )
 
 
 def prefix(code: str) -> str:

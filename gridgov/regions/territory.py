@@ -45,6 +45,8 @@ def check_region(
     else:
         try:
             codes.validate(code, level=level, parent_code=parent.code if parent else None)
+        except codes.ParentError as exc:
+            errors["parent"] = str(exc)
         except codes.CodeError as exc:
             errors["code"] = str(exc)
     if outline is not None:

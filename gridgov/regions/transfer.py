@@ -176,6 +176,7 @@ LEVELS: dict[str, int] = {
 # ValidationError keys of the territory services -> the column they are about.
 _ERROR_FIELDS = {
     "outline": "geometry",
+    "parent": "parent_code",
     "village": "parent_code",
 }
 

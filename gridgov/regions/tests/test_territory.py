@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 
 from gridgov.conftest import rectangle
 from gridgov.regions import locator, territory
-from gridgov.regions.models import Grid, TerritoryVersion
+from gridgov.regions.models import Grid, Level, Region, TerritoryVersion
 
 
 def grid_fields(world, **overrides) -> territory.GridFields:
@@ -45,6 +45,41 @@ def test_a_grid_must_sit_under_a_village(world):
     with pytest.raises(ValidationError) as error:
         territory.save_grid(grid_fields(world, village=world.town_a, code="330502001000001"))
     assert "village" in error.value.error_dict
+
+
+def test_a_village_hung_straight_from_the_district_is_refused_and_nothing_saved(world):
+    with pytest.raises(ValidationError) as error:
+        territory.save_region(
+            code="330502001009", name="跳级村", level=Level.VILLAGE, parent=world.district
+        )
+    assert error.value.message_dict == {
+        "parent": ["村社区的上级应为乡镇街道，而 330502000000 是区县"]
+    }
+    assert not Region.objects.filter(code="330502001009").exists()
+
+
+def test_a_town_under_the_city_is_refused(world):
+    with pytest.raises(ValidationError) as error:
+        territory.save_region(
+            code="330502003000", name="跳级镇", level=Level.TOWN, parent=world.city
+        )
+    assert "乡镇街道的上级应为区县" in error.value.message_dict["parent"][0]
+
+
+def test_moving_a_village_under_the_district_is_refused_and_it_keeps_its_town(world):
+    with pytest.raises(ValidationError) as error:
+        territory.save_region(
+            code=world.village_a.code, name="衣裳街社区", level=Level.VILLAGE, parent=world.district
+        )
+    assert "parent" in error.value.message_dict
+    assert Region.objects.get(code=world.village_a.code).parent == world.town_a
+
+
+def test_a_village_under_its_town_is_saved(world):
+    village = territory.save_region(
+        code="330502001009", name="新建村", level=Level.VILLAGE, parent=world.town_a
+    )
+    assert Region.objects.get(code="330502001009").parent == world.town_a == village.parent
 
 
 def test_a_cluster_must_belong_to_the_grid_town(world):

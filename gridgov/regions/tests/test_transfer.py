@@ -457,6 +457,28 @@ def test_a_stated_parent_must_exist_and_the_code_must_extend_it(world, tmp_path)
     ]
 
 
+def test_a_village_whose_stated_parent_skips_the_town_rejects_the_whole_file(world, tmp_path):
+    before = snapshot()
+    path = write_csv(
+        tmp_path / "villages.csv",
+        [
+            ["代码", "名称", "上级代码", "层级"],
+            [NEW_VILLAGE, "新村", "330502001000", "村社区"],
+            ["330502001003", "跳级村", "330502000000", "村社区"],
+            ["330502001004", "又一新村", "", "村社区"],
+        ],
+        "utf-8",
+    )
+
+    result = run_import(path, by=world.adam)
+
+    assert not result.committed
+    assert [tuple(e) for e in result.errors] == [
+        ("第 3 行", "上级代码", "村社区的上级应为乡镇街道，而 330502000000 是区县"),
+    ]
+    assert snapshot() == before
+
+
 def test_a_district_with_nothing_above_it_stands_as_a_root_in_an_empty_database(db, tmp_path):
     empty_the_territory()  # rows other test modules build once per module may linger
     path = write_geojson(
