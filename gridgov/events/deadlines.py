@@ -29,6 +29,28 @@ DEFAULTS: dict[int, dict[str, Limit]] = {
 # event when a fifth of its step's time is left (the 80% rule of 数字城管 systems).
 SERIOUS_WARNING_HOURS = 24
 ORDINARY_WARNING_SHARE = 0.2
+# No window takes more than half of its step: every default step of 较大 and above is shorter
+# than 24 working hours, and a window as long as the step turns it yellow, and has the
+# sweeper remind, the moment it starts. An administrator's rule is held to the same share.
+MAX_WARNING_SHARE = 0.5
+
+
+def warning_window(length: float, *, level: int, warning_hours: int | None = None) -> float:
+    """How many working hours before the deadline a step of `length` working hours turns
+    yellow: the rule's own window, else the level's default, never more than half the step."""
+    if warning_hours is not None:
+        window = float(warning_hours)
+    elif level >= Level.SERIOUS:
+        window = float(SERIOUS_WARNING_HOURS)
+    else:
+        window = length * ORDINARY_WARNING_SHARE
+    return min(window, length * MAX_WARNING_SHARE)
+
+
+def longest_window(limit: int, unit: str, hours_per_day: float) -> float:
+    """The longest warning window a rule of `limit` `unit`s may set, in working hours."""
+    length = limit if unit == LimitUnit.HOURS else limit * hours_per_day
+    return length * MAX_WARNING_SHARE
 
 
 def limit_for(category: Category, level: int, step: str) -> Limit:
@@ -60,13 +82,8 @@ def warning_time(start: datetime, due: datetime, *, level: int, warning_hours: i
     """When a step running from `start` to `due` turns yellow."""
     calendar = current_calendar()
     length = workdays.working_hours_between(start, due, calendar)
-    if warning_hours is not None:
-        window = float(warning_hours)
-    elif level >= Level.SERIOUS:
-        window = float(SERIOUS_WARNING_HOURS)
-    else:
-        window = length * ORDINARY_WARNING_SHARE
-    return workdays.add_working_hours(start, max(0.0, length - window), calendar)
+    window = warning_window(length, level=level, warning_hours=warning_hours)
+    return workdays.add_working_hours(start, length - window, calendar)
 
 
 def extend(due: datetime, days: int) -> datetime:

@@ -273,7 +273,8 @@ def save_deadline_rule(
 ) -> DeadlineRule:
     """Set how long one step of this class and level may take. `warning_hours` 0 keeps
     the default warning window (24 working hours for 较大 and above, the last fifth of the
-    step for an ordinary event)."""
+    step for an ordinary event, at most half the step either way); a window of its own
+    may not exceed half the step either (deadlines.MAX_WARNING_SHARE)."""
     _require_editor(by)
     errors: dict[str, str] = {}
     if level not in Level.values:
@@ -289,9 +290,9 @@ def save_deadline_rule(
     if not _whole(warning_hours) or warning_hours < 0:
         errors["warning_hours"] = "预警提前量应为 0 或正整数（工作小时）"
     elif warning_hours and "limit" not in errors and unit in LimitUnit.values:
-        length = limit if unit == LimitUnit.HOURS else limit * current_calendar().hours_per_day
-        if warning_hours >= length:
-            errors["warning_hours"] = f"预警提前量应小于时限（{length:g} 个工作小时）"
+        longest = deadlines.longest_window(limit, unit, current_calendar().hours_per_day)
+        if warning_hours > longest:
+            errors["warning_hours"] = f"预警提前量不能超过时限的一半（{longest:g} 个工作小时）"
     if errors:
         raise ValidationError(errors)
     rule, _ = DeadlineRule.objects.update_or_create(
@@ -326,7 +327,11 @@ class EffectiveLimit:
         if self.limit.warning_hours:
             return f"提前 {self.limit.warning_hours} 工作小时预警"
         if self.level >= Level.SERIOUS:
-            return f"提前 {deadlines.SERIOUS_WARNING_HOURS} 工作小时预警（默认）"
+            longest = deadlines.longest_window(
+                self.limit.limit, self.limit.unit, current_calendar().hours_per_day
+            )
+            hours = min(float(deadlines.SERIOUS_WARNING_HOURS), longest)
+            return f"提前 {hours:g} 工作小时预警（默认）"
         return f"剩余 {deadlines.ORDINARY_WARNING_SHARE:.0%} 时预警（默认）"
 
 

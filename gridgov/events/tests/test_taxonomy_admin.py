@@ -224,7 +224,8 @@ def test_the_major_class_rule_reaches_the_next_event_of_a_minor_class(
         ({"limit": "3", "unit": "weeks"}, "unit"),
         ({"limit": "400", "unit": "days"}, "limit"),
         ({"limit": "4", "unit": "hours", "warning_hours": "4"}, "warning_hours"),
-        ({"limit": "1", "unit": "days", "warning_hours": "8"}, "warning_hours"),
+        ({"limit": "4", "unit": "hours", "warning_hours": "3"}, "warning_hours"),
+        ({"limit": "1", "unit": "days", "warning_hours": "4"}, "warning_hours"),
     ],
 )
 def test_bad_deadline_values_give_field_errors(client, world, data, field):
@@ -232,6 +233,23 @@ def test_bad_deadline_values_give_field_errors(client, world, data, field):
     assert response.status_code == 200
     assert field in response.context["form"].errors
     assert not DeadlineRule.objects.exists()
+
+
+def test_a_warning_window_of_half_the_step_is_accepted(client, world, street_vending):
+    response = signed_in(client, world.adam).post(
+        "/manage/deadlines/0503/2/accept/", {"limit": "4", "unit": "hours", "warning_hours": "2"}
+    )
+    assert response.status_code == 302
+    assert DeadlineRule.objects.get(category=street_vending, level=2, step="accept").warning_hours == 2
+
+
+def test_the_deadline_page_shows_the_default_window_a_short_step_really_gets(
+    client, world, street_vending
+):
+    response = signed_in(client, world.adam).get("/manage/deadlines/?category=0503")
+    cells = {(c.level, c.step): c for _, row in response.context["rows"] for c in row}
+    assert cells[2, "accept"].warning_text == "提前 1 工作小时预警（默认）"
+    assert cells[3, "sign"].warning_text == "提前 0.5 工作小时预警（默认）"
 
 
 def test_an_unknown_level_or_step_is_not_found(client, world):
