@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from gridgov.accounts.models import User
-from gridgov.events.models import Event
+from gridgov.events.models import Event, NoticeKind
 from gridgov.lib import chain
 from gridgov.regions.models import Region
 
@@ -434,3 +434,30 @@ class Disclosure(models.Model):
         verbose_name = "明文查看记录"
         verbose_name_plural = "明文查看记录"
         ordering = ["-at"]
+
+
+class CaseNotice(models.Model):
+    """One message to one person about one case (临期提醒, 督办, 移交…), sent by a task
+    through the events' notifiers (settings.NOTIFIERS), whether or not the case has an event.
+
+    The unique key makes issuing idempotent, as for events' notices: two sweepers that both
+    decide to remind create one row, and only the creator enqueues the sending.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=20, choices=NoticeKind.choices)
+    due_at = models.DateTimeField(null=True, blank=True)
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="case_notices")
+    text = models.TextField()
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    channels = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "调解通知"
+        verbose_name_plural = "调解通知"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "kind", "due_at", "recipient"], name="one_case_notice_per_deadline")
+        ]

@@ -21,10 +21,10 @@ from django.utils import timezone
 
 from gridgov.accounts import permissions
 from gridgov.accounts.models import User
-from gridgov.events import notify
 from gridgov.events import workflow as event_workflow
 from gridgov.events.models import Category, Event, NoticeKind
 from gridgov.lib import codes, encryption, masking, workdays
+from gridgov.mediation import notify
 from gridgov.mediation.models import (
     CONCLUDED,
     OPEN,
@@ -147,18 +147,14 @@ def _next_number(organisation: Organisation, at: datetime) -> str:
     return f"({year}){organisation.short_name}{organisation.word}字第 {last} 号"
 
 
-def _mediator_people(case: Case) -> list[User]:
-    people = [m.user for m in case.mediators.select_related("user") if m.user_id and m.is_active]
-    if people:
-        return people
-    return list(User.objects.filter(mediator_posts__organisation_id=case.organisation_id, is_active=True).distinct())
+def _responsible(case: Case) -> list[User]:
+    """The case's mediators and its 包案领导."""
+    return notify.mediators_of(case) + ([case.leader] if case.leader_id else [])
 
 
 def _tell(case: Case, *, people: Sequence[User], text: str, kind: str = NoticeKind.ASSIGNED) -> None:
-    """Notices go out through the events' notifiers; a notice is about an event, so a case
-    without one is told on its own page (its light and its log) only."""
-    if case.event_id:
-        notify.issue(case.event, kind=kind, recipients=people, text=text, due_at=case.due_at)
+    """Notices about the case, sent once the transaction commits (mediation/notify.py)."""
+    notify.issue(case, kind=kind, recipients=people, text=text, due_at=case.due_at)
 
 
 # --- register -----------------------------------------------------------------------------
@@ -363,7 +359,7 @@ def from_event(event: Event, *, by: User, organisation: Organisation | None = No
         is_major=event.level >= 3, at=at,
     )
     event_workflow.hand_to_mediation(event, by=by, case_number=case.number, at=at)
-    _tell(case, people=_mediator_people(case), text=f"事件 {event.code} 转为调解案件 {case.number}，待受理")
+    _tell(case, people=notify.mediators_of(case), text=f"事件 {event.code} 转为调解案件 {case.number}，待受理")
     return case
 
 
@@ -489,7 +485,7 @@ def transfer(case: Case, *, to: Organisation | None, by: User, reason: str, at: 
           data={"from": previous.pk, "to": to.pk, "to_name": to.name}, organisation=to, org_code=to.area_code,
           accepted_at=None, **_deadline(at, ACCEPT_DAYS))
     case.mediators.clear()
-    _tell(case, people=_mediator_people(case), text=f"{previous.name} 移交调解案件 {case.number}：{reason}")
+    _tell(case, people=notify.mediators_of(case), text=f"{previous.name} 移交调解案件 {case.number}：{reason}")
     return case
 
 
@@ -665,13 +661,17 @@ def record_review(case: Case, *, by: User, meeting_title: str, decision: str, at
 
 
 def record_reminder(case: Case, *, at: datetime) -> CaseLog:
-    _tell(case, people=_mediator_people(case), kind=NoticeKind.REMINDER,
+    """临期提醒 to the case's mediators and leader."""
+    row = _note(case, action=LogAction.REMIND, by=None, at=at, data={"due_at": case.due_at.isoformat()})
+    _tell(case, people=_responsible(case), kind=NoticeKind.REMINDER,
           text=f"调解案件 {case.number} 将于 {timezone.localtime(case.due_at):%m-%d %H:%M} 到期")
-    return _note(case, action=LogAction.REMIND, by=None, at=at, data={"due_at": case.due_at.isoformat()})
+    return row
 
 
 def record_supervision(case: Case, *, at: datetime) -> CaseLog:
-    people = _mediator_people(case) + ([case.leader] if case.leader_id else [])
-    _tell(case, people=people, kind=NoticeKind.SUPERVISION, text=f"调解案件 {case.number} 已超期，请尽快办理")
-    return _note(case, action=LogAction.SUPERVISE, by=None, at=at, data={"due_at": case.due_at.isoformat()},
-                 was_overdue=True)
+    """超期督办 to the case's mediators and leader and to the command room above them."""
+    row = _note(case, action=LogAction.SUPERVISE, by=None, at=at, data={"due_at": case.due_at.isoformat()},
+                was_overdue=True)
+    _tell(case, people=_responsible(case) + notify.command_room(case), kind=NoticeKind.SUPERVISION,
+          text=f"调解案件 {case.number} 已超期，请尽快办理")
+    return row

@@ -3,9 +3,10 @@ from datetime import date, timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from gridgov.events.notifiers import webhook_payload
 from gridgov.events.sweep import sweep_once
-from gridgov.mediation import figures, meetings, workflow
-from gridgov.mediation.models import CaseLog
+from gridgov.mediation import figures, meetings, notify, workflow
+from gridgov.mediation.models import CaseLog, CaseNotice
 
 from .conftest import MONDAY, mediate_to_success, register
 
@@ -23,6 +24,30 @@ def test_the_sweeper_reminds_then_supervises_an_open_case_once(mw):
     assert CaseLog.objects.filter(case=case, action="supervise").count() == 1
     case.refresh_from_db()
     assert case.was_overdue
+
+
+def test_a_directly_registered_case_tells_its_mediator_and_leader_once_when_overdue(
+    mw, immediate_tasks, django_capture_on_commit_callbacks
+):
+    case = register(mw, leader=mw.lena)
+    assert case.event_id is None
+    workflow.accept(case, by=mw.mona, at=MONDAY)
+    case.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        for minutes in (1, 2):
+            sweep_once(case.warn_at + timedelta(minutes=minutes))
+        for minutes in (1, 2):
+            sweep_once(case.due_at + timedelta(minutes=minutes))
+    reminders = CaseNotice.objects.filter(case=case, kind="reminder")
+    assert sorted(n.recipient.username for n in reminders) == ["lena", "mona"]
+    orders = CaseNotice.objects.filter(case=case, kind="supervision")
+    # The town's command room supervises as well; mark, of another organisation, is not told.
+    assert sorted(n.recipient.username for n in orders) == ["lena", "mona", "otto"]
+    assert all(n.sent_at is not None and n.channels == ["log"] for n in [*reminders, *orders])
+    assert "已超期" in orders.get(recipient=mw.lena).text
+    payload = webhook_payload(notify.envelope(orders.get(recipient=mw.lena)))
+    assert payload["event"]["code"] == case.number and payload["event"]["step"] == "mediation"
+    assert payload["event"]["url"] == case.get_absolute_url() and payload["event"]["category"] == "0102"
 
 
 def test_a_review_meeting_records_its_decision_on_each_major_case(mw):
