@@ -422,11 +422,13 @@ class CaseLog(models.Model):
 
 
 class Disclosure(models.Model):
-    """Each time someone saw a party's ID number in clear (查看明文留痕)."""
+    """Each time someone saw a party's personal data (ID number, phone) in clear (查看明文留痕)."""
 
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    # What was shown in clear: "id_number", "phone" or "id_number,phone".
+    shown = models.CharField("查看内容", max_length=40, blank=True)
     at = models.DateTimeField()
     address = models.GenericIPAddressField(null=True, blank=True)
 

@@ -80,15 +80,23 @@ class PartyView:
     revealed: bool
 
 
+def _personal_data(party: Party) -> str:
+    """What of the party a clear view shows that a masked one hides."""
+    return ",".join(name for name, value in (("id_number", party.id_number_sealed), ("phone", party.phone)) if value)
+
+
 def parties_for(user: User, case: Case, *, reveal: bool = False, address: str | None = None) -> list[PartyView]:
     """The case's parties, ID numbers and phones masked unless `reveal` is asked by someone
-    with the right, and then each party seen in clear is logged (who, when, which case/party)."""
+    with the right; then each party whose ID number or phone is shown in clear is logged
+    (who, when, which case and party, what was shown)."""
     parties = list(case.parties.all())
     clear = reveal and permissions.can_on_case(user, permissions.UNMASK, case)
     if clear:
         now = timezone.now()
         Disclosure.objects.bulk_create([
-            Disclosure(user=user, case=case, party=p, at=now, address=address) for p in parties if p.id_number_sealed
+            Disclosure(user=user, case=case, party=p, shown=_personal_data(p), at=now, address=address)
+            for p in parties
+            if _personal_data(p)
         ])
     return [
         PartyView(

@@ -5,7 +5,10 @@ from pypdf import PdfReader
 
 from gridgov.mediation.models import Disclosure
 
-from .conftest import mediate_to_success, register
+from gridgov.mediation import workflow
+from gridgov.mediation.models import PartyRole
+
+from .conftest import mediate_to_success, parties, register
 
 
 def text_of(response) -> str:
@@ -57,6 +60,22 @@ def test_id_numbers_are_masked_and_each_unmasked_view_is_logged(mw, client):
     assert "330502195803121526" in page
     seen = Disclosure.objects.filter(user=mw.mona, case=case)
     assert {d.party.name for d in seen} == {"张桂英", "李建华"}
+
+
+def test_a_phone_is_masked_without_the_right_and_logged_when_shown_in_clear(mw, client):
+    witness = workflow.PartyInput(role=PartyRole.OTHER, name="王强", phone="13905721111")
+    silent = workflow.PartyInput(role=PartyRole.OTHER, name="赵敏")
+    case = register(mw, parties=[*parties(), witness, silent])
+    client.force_login(mw.lena)
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert "139****1111" in page and "13905721111" not in page
+    client.force_login(mw.mona)
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert "13905721111" not in page and not Disclosure.objects.exists()  # masked until asked
+    page = client.post(f"/mediation/cases/{case.pk}/reveal/").content.decode()
+    assert "13905721111" in page and "13857201234" in page
+    shown = dict(Disclosure.objects.filter(user=mw.mona, case=case).values_list("party__name", "shown"))
+    assert shown == {"张桂英": "id_number,phone", "李建华": "id_number", "王强": "phone"}
 
 
 def test_a_mediator_registers_a_case_through_the_form_and_bad_input_is_named(mw, client):
