@@ -66,7 +66,7 @@ def start_patrol(request: HttpRequest, body: PatrolIn) -> Status:
 
 
 @router.post("/patrols/{key}/stop", response={200: PatrolOut, **Errors})
-def stop_patrol(request: HttpRequest, key: str, body: StopIn = StopIn()) -> dict:
+def stop_patrol(request: HttpRequest, key: Key, body: StopIn = StopIn()) -> dict:
     """End a patrol (结束巡查); its distance is counted again over the whole track."""
     patrol = patrols.stop(patrols.own_patrol(request.user, key), by=request.user, at=body.ended_at)
     return _patrol_out(patrol)
@@ -86,7 +86,7 @@ class BatchOut(Schema):
 
 
 @router.post("/patrols/{key}/tracks", response={200: BatchOut, 201: BatchOut, **Errors})
-def upload_track(request: HttpRequest, key: str, body: BatchIn) -> Status:
+def upload_track(request: HttpRequest, key: Key, body: BatchIn) -> Status:
     """Upload a batch of track points of one's own patrol. Batches may come in any order
     and any number of times; wrong points (impossible speed, zero or absurd accuracy, far
     outside the territory, time outside the patrol) are dropped and counted."""
