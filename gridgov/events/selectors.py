@@ -142,6 +142,17 @@ def search(user: User, criteria: Search, *, now: datetime | None = None) -> Quer
 # Possible duplicates of a new report: same category, still open, close by, recent, alike.
 DUPLICATE_RADIUS_M = 200
 DUPLICATE_DAYS = 7
+# How alike the texts must be: a quarter of the shorter text's character pairs at the same
+# spot, half of them at the edge of the radius. Same-class reports nearby share a few pairs
+# by chance (街口, 小区); the farther apart, the more the words must say the same thing.
+DUPLICATE_SIMILARITY_NEAR = 0.25
+DUPLICATE_SIMILARITY_FAR = 0.5
+
+
+def similarity_needed(distance_m: float) -> float:
+    """The text similarity an event `distance_m` away needs to be suggested as a duplicate."""
+    share = min(1.0, max(0.0, distance_m) / DUPLICATE_RADIUS_M)
+    return DUPLICATE_SIMILARITY_NEAR + (DUPLICATE_SIMILARITY_FAR - DUPLICATE_SIMILARITY_NEAR) * share
 
 
 def possible_duplicates(
@@ -149,7 +160,9 @@ def possible_duplicates(
     exclude: int | None = None, limit: int = 5,
 ) -> list[tuple[Event, float, float]]:
     """(event, distance in m, text similarity 0–1), best first, among the events `user` may
-    see: a report form must not reveal events outside its reporter's scope."""
+    see: a report form must not reveal events outside its reporter's scope. Only events
+    whose text is alike enough for their distance are suggested (`similarity_needed`), so
+    a report with no text yet is suggested nothing."""
     now = now or timezone.now()
     dlat = DUPLICATE_RADIUS_M / 111_000
     dlon = dlat / max(0.1, math.cos(math.radians(lat)))
@@ -171,6 +184,8 @@ def possible_duplicates(
         if distance > DUPLICATE_RADIUS_M:
             continue
         similarity = text_similarity(text, f"{event.title} {event.description}")
+        if similarity < similarity_needed(distance):
+            continue
         found.append((event, round(distance), round(similarity, 2)))
     found.sort(key=lambda item: (-item[2], item[1]))
     return found[:limit]
