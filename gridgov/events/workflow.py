@@ -403,10 +403,15 @@ def route(event: Event) -> RoutingRule | None:
     return max(rules, key=lambda r: (len(r.region_prefix), r.category_id == event.category_id))
 
 
+def serves(department: Department, event: Event) -> bool:
+    """The department is active and its region covers the event's place."""
+    return department.is_active and event.area_code.startswith(department.region.prefix)
+
+
 def check_department(event: Event, department: Department | None, field: str = "lead") -> Department:
     if department is None or not department.is_active:
         raise ValidationError({field: "请选择有效的部门"})
-    if not event.area_code.startswith(department.region.prefix):
+    if not serves(department, event):
         raise ValidationError({field: f"{department.name} 不负责事件所在区域"})
     return department
 
@@ -426,10 +431,21 @@ def dispatch(
 
 
 def auto_dispatch(event: Event, *, rule: RoutingRule, at: datetime | None = None) -> Event:
-    """Dispatch by a routing rule, with no person acting."""
+    """Dispatch by a routing rule, with no person acting. An assisting department of the
+    rule that has been closed, or does not serve the event's place (a rule for a whole
+    district may name a town's unit), is left out, and the log's note names it."""
     at = _now(at)
-    _dispatch(event, lead=rule.lead, assisting=list(rule.assisting.all()), by=None, at=at,
-              note=f"按分拨规则自动交办（{rule.region_prefix}）", action=LogAction.AUTO_DISPATCH)
+    assisting, skipped = [], []
+    for department in rule.assisting.select_related("region").order_by("pk"):
+        if department.pk == rule.lead_id:
+            continue
+        (assisting if serves(department, event) else skipped).append(department)
+    note = f"按分拨规则自动交办（{rule.region_prefix}）"
+    if skipped:
+        names = "、".join(d.name for d in skipped)
+        note += f"；未列入协办（已停用或不负责事件所在区域）：{names}"
+    _dispatch(event, lead=rule.lead, assisting=assisting, by=None, at=at, note=note,
+              action=LogAction.AUTO_DISPATCH)
     return event
 
 

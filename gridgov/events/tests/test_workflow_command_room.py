@@ -146,6 +146,44 @@ def test_inactive_rules_rules_elsewhere_and_rules_to_inactive_departments_leave_
     assert (event.status, event.lead) == (Status.ACCEPTED, None)
 
 
+def test_a_rules_assisting_departments_that_are_closed_or_serve_elsewhere_are_left_out(
+    world, street_vending, market
+):
+    closed = Department.objects.create(
+        name="区城管局（已撤并）", kind=DepartmentKind.LAW_ENFORCEMENT, level=DepartmentLevel.DISTRICT,
+        region=world.district, is_active=False,
+    )
+    town_b_unit = Department.objects.create(
+        name="综合行政执法局朝阳中队", kind=DepartmentKind.LAW_ENFORCEMENT, level=DepartmentLevel.TOWN,
+        region=world.town_b,
+    )
+    routing = rule(street_vending, world.district.prefix, world.enforcement)
+    routing.assisting.set([market, closed, town_b_unit, world.enforcement_a])
+    event = report_in_a1(world, street_vending)
+    workflow.accept(event, by=world.otto)
+    event = fresh(event)
+    assert event.status == Status.DISPATCHED
+    assert set(event.assisting.all()) == {market, world.enforcement_a}
+    note = event.log.get(action=LogAction.AUTO_DISPATCH).note
+    assert "区城管局（已撤并）" in note and "综合行政执法局朝阳中队" in note
+    assert market.name not in note
+    assert event.log.get(action=LogAction.AUTO_DISPATCH).data["assisting"] == sorted(
+        [market.pk, world.enforcement_a.pk]
+    )
+
+
+def test_a_rule_whose_assisting_departments_all_serve_the_event_notes_nothing_left_out(
+    world, street_vending, market
+):
+    routing = rule(street_vending, world.district.prefix, world.enforcement)
+    routing.assisting.set([market])
+    event = report_in_a1(world, street_vending)
+    workflow.accept(event, by=world.otto)
+    event = fresh(event)
+    assert list(event.assisting.all()) == [market]
+    assert event.log.get(action=LogAction.AUTO_DISPATCH).note == f"按分拨规则自动交办（{world.district.prefix}）"
+
+
 # --- reject ---------------------------------------------------------------------------------
 
 
