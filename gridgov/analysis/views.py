@@ -81,13 +81,11 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
 # --- 统计分析 --------------------------------------------------------------------------------
 
 
-def _mediation(prefixes, start, end):
-    try:
-        from gridgov.mediation import figures
-    except ImportError:
-        return None
-    summary = getattr(figures, "summary", None)
-    return summary(prefixes, start, end) if summary else None
+def _mediation(prefixes: list[str], start: date, end: date) -> dict:
+    """The mediation totals of the card; its breakdowns are on the figures page it links to."""
+    from gridgov.mediation import figures
+
+    return figures.summary(prefixes, start, end)
 
 
 @login_required

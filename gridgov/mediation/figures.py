@@ -24,7 +24,8 @@ def summary(prefixes: list[str], start: date, end: date, *, now: datetime | None
 
     Returns {"registered", "accepted", "succeeded", "failed", "success_rate" (成功数/受理数, %),
     "average_days" (registration to conclusion, calendar days), "overdue" (open past the
-    deadline now, or concluded late), "followed_up", "performed", "performance_rate" (%),
+    deadline now, or concluded late), "followed_up", "performed", "partly", "not_performed"
+    (回访 outcomes), "performance_rate" (已履行/回访数, %),
     "by_type", "by_source", "by_organisation", "by_mediator", "by_region": [{"name", "count",
     "succeeded"}…] largest first}."""
     now = now or timezone.now()
@@ -46,9 +47,12 @@ def summary(prefixes: list[str], start: date, end: date, *, now: datetime | None
     duration = cases.filter(concluded_at__isnull=False, status__in=[*CONCLUDED]).exclude(
         referral="", agreement__isnull=True
     ).aggregate(average=Avg(ExpressionWrapper(F("concluded_at") - F("registered_at"), output_field=DurationField())))
-    visits = FollowUp.objects.filter(case__in=cases)
-    followed = visits.count()
-    performed = visits.filter(performance=Performance.PERFORMED).count()
+    visits = FollowUp.objects.filter(case__in=cases).aggregate(
+        followed=Count("pk"),
+        performed=Count("pk", filter=Q(performance=Performance.PERFORMED)),
+        partly=Count("pk", filter=Q(performance=Performance.PARTLY)),
+        not_performed=Count("pk", filter=Q(performance=Performance.NOT)),
+    )
 
     def by(field: str, label_of=None) -> list[dict]:
         rows = (
@@ -74,10 +78,14 @@ def summary(prefixes: list[str], start: date, end: date, *, now: datetime | None
     return {
         **totals,
         "success_rate": _rate(totals["succeeded"], totals["accepted"]),
-        "average_days": round(duration["average"].total_seconds() / 86400, 1) if duration["average"] else None,
-        "followed_up": followed,
-        "performed": performed,
-        "performance_rate": _rate(performed, followed),
+        "average_days": (
+            round(duration["average"].total_seconds() / 86400, 1) if duration["average"] is not None else None
+        ),
+        "followed_up": visits["followed"],
+        "performed": visits["performed"],
+        "partly": visits["partly"],
+        "not_performed": visits["not_performed"],
+        "performance_rate": _rate(visits["performed"], visits["followed"]),
         "by_type": by("dispute_type__name"),
         "by_source": by("source", lambda v: Source(v).label),
         "by_organisation": by("organisation__name"),

@@ -1,14 +1,17 @@
 import io
+from datetime import timedelta
 
 import pytest
+import time_machine
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from gridgov.mediation.models import Disclosure
+from gridgov.mediation.models import DisputeType, Disclosure
 
 from gridgov.mediation import workflow
 from gridgov.mediation.models import PartyRole
 
-from .conftest import mediate_to_success, parties, register
+from .conftest import MONDAY, mediate_to_success, parties, register
 
 
 def text_of(response) -> str:
@@ -105,15 +108,85 @@ def test_only_the_organisations_mediators_act_on_a_case(mw, client, who):
     assert response.status_code == (403 if who == "lena" else 404)
 
 
-def test_the_figures_page_counts_success_rate_and_exports(mw, client):
-    for _ in range(2):
-        mediate_to_success(mw, register(mw))
+def sheets_of(response) -> dict[str, list[tuple]]:
+    book = load_workbook(io.BytesIO(response.content))
+    return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book}
+
+
+@pytest.fixture
+def figures_world(mw):
+    """Five disputes of 月河街道 (three agreements followed up 已履行 / 部分履行 / 未履行, one
+    failure four days after registration, one waiting) and one of 朝阳街道 at the centre."""
+    for performance in ("performed", "partly", "not"):
+        case = register(mw)
+        mediate_to_success(mw, case)
+        workflow.follow_up(case, by=mw.mona, performance=performance, at=MONDAY + timedelta(days=30))
+    failed = register(mw)
+    workflow.accept(failed, by=mw.mona, at=MONDAY)
+    workflow.record_session(failed, by=mw.mona, held_at=MONDAY, place="室", participants="双方", said="无果", at=MONDAY)
+    workflow.fail(failed, by=mw.mona, referral="litigation", reason="分歧大", at=MONDAY + timedelta(days=4))
     register(mw)
-    client.force_login(mw.lena)
-    page = client.get("/mediation/figures/?start=2026-01-01&end=2026-12-31").content.decode()
-    assert "调解成功率" in page and "100.0" in page
-    export = client.get("/mediation/figures.xlsx?start=2026-01-01&end=2026-12-31")
+    register(mw, by=mw.mark, organisation=mw.centre, region=mw.town_b, source="police",
+             dispute_type=DisputeType.objects.get(name="劳动争议纠纷"), title="南街劳资纠纷")
+    return mw
+
+
+PERIOD = "start=2026-01-01&end=2026-12-31"
+
+
+@time_machine.travel("2026-06-01 09:00 +0800", tick=False)
+def test_the_figures_export_holds_every_total_and_breakdown(figures_world, client):
+    client.force_login(figures_world.lena)
+    page = client.get(f"/mediation/figures/?{PERIOD}").content.decode()
+    assert "调解成功率" in page and "75.0" in page and "按调解员" in page
+    export = client.get(f"/mediation/figures.xlsx?{PERIOD}")
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheets = sheets_of(export)
+    assert list(sheets) == ["汇总", "按纠纷类型", "按案件来源", "按调解组织", "按调解员", "按镇街"]
+    totals = {row[0]: row[1] for row in sheets["汇总"][1:]}
+    assert totals == {
+        "范围": "吴兴区", "登记数": 6, "受理数": 4, "成功数": 3, "调解不成": 1, "调解成功率（%）": 75.0,
+        "平均办理天数": 1.0, "超期数": 2, "回访数": 3, "已履行": 1, "部分履行": 1, "未履行": 1,
+        "协议履行率（%）": 33.3,
+    }
+    assert sheets["按纠纷类型"] == [("名称", "案件数", "成功数"), ("邻里纠纷", 5, 3), ("劳动争议纠纷", 1, 0)]
+    assert sheets["按案件来源"][1:] == [("当事人申请", 5, 3), ("公安移交", 1, 0)]
+    assert sheets["按调解组织"][1:] == [("衣裳街社区人民调解委员会", 5, 3), ("吴兴区矛盾纠纷调处化解中心", 1, 0)]
+    assert sheets["按调解员"][1:] == [("孟娜", 4, 3), ("未指派", 2, 0)]
+    assert sheets["按镇街"][1:] == [("月河街道", 5, 3), ("朝阳街道", 1, 0)]
+
+
+@time_machine.travel("2026-06-01 09:00 +0800", tick=False)
+def test_the_figures_export_is_scoped_to_a_narrow_reader(figures_world, client):
+    client.force_login(figures_world.xena)  # town B's operator
+    sheets = sheets_of(client.get(f"/mediation/figures.xlsx?{PERIOD}"))
+    totals = {row[0]: row[1] for row in sheets["汇总"][1:]}
+    assert (totals["范围"], totals["登记数"], totals["受理数"]) == ("朝阳街道", 1, 0)
+    assert sheets["按镇街"][1:] == [("朝阳街道", 1, 0)]
+    # Asking for town A does not widen the scope: the choice is refused, her own scope stays.
+    sheets = sheets_of(client.get(f"/mediation/figures.xlsx?{PERIOD}&region={figures_world.town_a.prefix}"))
+    assert sheets["按镇街"][1:] == [("朝阳街道", 1, 0)]
+    client.force_login(figures_world.vera)  # the village station of 衣裳街社区
+    page = client.get(f"/mediation/figures/?{PERIOD}&region={figures_world.village_a.prefix}").content.decode()
+    assert "衣裳街社区" in page and "已按默认范围统计" not in page
+    sheets = sheets_of(client.get(f"/mediation/figures.xlsx?{PERIOD}&region={figures_world.village_a.prefix}"))
+    totals = {row[0]: row[1] for row in sheets["汇总"][1:]}
+    assert (totals["范围"], totals["登记数"], totals["成功数"]) == ("衣裳街社区", 5, 3)
+    assert sheets["按纠纷类型"][1:] == [("邻里纠纷", 5, 3)]
+
+
+@time_machine.travel("2026-06-01 09:00 +0800", tick=False)
+def test_the_analysis_page_shows_the_mediation_totals_and_links_to_the_breakdowns(figures_world, client):
+    client.force_login(figures_world.otto)  # town A's command room
+    page = client.get(f"/analysis/?region={figures_world.town_a.prefix}&{PERIOD}").content.decode()
+    card = page[page.index('id="mediation-figures"'):]
+    for words in ("调解成功率（%）", "75.0", "平均办理天数", "协议履行率（%）", "33.3"):
+        assert words in card
+    link = f"/mediation/figures/?region={figures_world.town_a.prefix}&{PERIOD}"
+    assert f'href="{link}"' in card
+    followed = client.get(link).content.decode()
+    assert "月河街道" in followed and "孟娜" in followed
+    assert "劳动争议纠纷" not in followed and "吴兴区矛盾纠纷调处化解中心" not in followed
 
 
 def test_the_case_list_reads_a_fixed_number_of_queries(mw, client, django_assert_max_num_queries):
