@@ -167,7 +167,8 @@ def _next_code(grid: Grid, at: datetime) -> str:
 
     One statement, which creates the counter or moves it on and reads it back. Every
     report of the district waits on this row until the reporting transaction commits, so
-    the report takes its number as late as it can."""
+    the report takes its number as late as it can. Call it in the savepoint that saves the
+    event: a report rolled back gives its number back, and the numbers have no gaps."""
     district, year = grid.code[:6], timezone.localtime(at).year
     table = connection.ops.quote_name(EventSequence._meta.db_table)
     with connection.cursor() as cursor:
@@ -254,9 +255,9 @@ def _create_report(
     )
     for name, value in _step_fields(event, Step.ACCEPT, at).items():
         setattr(event, name, value)
-    event.code = _next_code(grid, at)
     try:
         with transaction.atomic():
+            event.code = _next_code(grid, at)
             event.save()
     except IntegrityError:
         # The same key arrived twice at the same moment: the other request created it.

@@ -54,6 +54,31 @@ def test_a_repeated_idempotency_key_returns_the_first_event_and_creates_nothing(
     assert Event.objects.count() == 1 and first.log.count() == 1
 
 
+def test_the_loser_of_a_race_between_two_retries_leaves_no_gap_in_the_numbers(
+    world, street_vending, monkeypatch
+):
+    """Two retries with one key: both find no event for the key, then the first commits.
+    Played in sequence by letting the winner report while the loser checks its fields."""
+    values = dict(by=world.gina, title="占道经营", description="摊贩占道", category=street_vending,
+                  lon=120.005, lat=30.01, idempotency_key="phone-race", at=AT)
+    check_report, winner = workflow.check_report, []
+
+    def check_while_the_other_retry_commits(**fields):
+        if not winner:
+            winner.append(None)  # the winner's own check is the plain one
+            winner[0], _ = workflow.report(**values)
+        return check_report(**fields)
+
+    monkeypatch.setattr(workflow, "check_report", check_while_the_other_retry_commits)
+    loser, created = workflow.report(**values)
+    monkeypatch.undo()
+
+    assert created is False and loser.pk == winner[0].pk
+    assert winner[0].code == "SJ-330502-2026-000001"
+    assert report_in_a1(world, street_vending).code == "SJ-330502-2026-000002"
+    assert Event.objects.count() == 2
+
+
 def test_the_same_key_from_another_reporter_is_another_report(world, street_vending):
     values = dict(title="占道经营", description="摊贩占道", category=street_vending, lon=120.005, lat=30.01,
                   idempotency_key="same", at=AT)
