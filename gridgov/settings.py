@@ -237,9 +237,11 @@ EMAIL_TIMEOUT = NOTIFY_TIMEOUT_SECONDS
 DEFAULT_FROM_EMAIL = env("GRIDGOV_EMAIL_FROM", "gridgov@localhost")
 
 # Base map: the grid polygons are the map. A district on a network with a tile server
-# (天地图 or its own) sets an XYZ URL template here.
+# (天地图 or its own) sets an XYZ URL template here. Each character of the subdomains is
+# one value of {s} in the URL: 天地图 serves t0 … t7, so "01234567" with t{s}.tianditu.gov.cn.
 MAP_TILE_URL = env("GRIDGOV_MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = env("GRIDGOV_MAP_TILE_ATTRIBUTION", "")
+MAP_TILE_SUBDOMAINS = env("GRIDGOV_MAP_TILE_SUBDOMAINS", "").strip() or "abc"
 
 # Household limits per grid from the district's sizing rule; larger grids are flagged.
 GRID_HOUSEHOLD_LIMIT = {

@@ -1,4 +1,26 @@
+from urllib.parse import urlsplit
+
 from django.conf import settings
+
+
+def tile_sources(url: str, subdomains: str) -> list[str]:
+    """The CSP sources a tile URL template loads from.
+
+    CSP allows a wildcard only as a whole leading label (`*.tianditu.gov.cn`), so a host
+    like `t{s}.tianditu.gov.cn` is written out once for each subdomain Leaflet puts in
+    `{s}`: t0.tianditu.gov.cn, t1.tianditu.gov.cn, … and nothing else is allowed.
+    """
+    if not url:
+        return []
+    urls = [url.replace("{s}", s) for s in subdomains] if "{s}" in url else [url]
+    sources: list[str] = []
+    for each in urls:
+        parts = urlsplit(each)
+        # A scheme-relative template (//host/…) loads over the page's own scheme.
+        source = f"{parts.scheme}://{parts.netloc}" if parts.scheme else parts.netloc
+        if source not in sources:
+            sources.append(source)
+    return sources
 
 
 class ContentSecurityPolicyMiddleware:
@@ -7,13 +29,8 @@ class ContentSecurityPolicyMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        tiles = ""
-        if settings.MAP_TILE_URL:
-            from urllib.parse import urlparse
-
-            parts = urlparse(settings.MAP_TILE_URL.replace("{s}", "a"))
-            host = parts.netloc.replace("a.", "*.", 1) if "{s}" in settings.MAP_TILE_URL else parts.netloc
-            tiles = f" {parts.scheme}://{host}"
+        sources = tile_sources(settings.MAP_TILE_URL, settings.MAP_TILE_SUBDOMAINS)
+        tiles = "".join(f" {source}" for source in sources)
         self.policy = (
             "default-src 'self'; "
             f"img-src 'self' data: blob:{tiles}; "

@@ -26,7 +26,11 @@ def get_grid_for(user, code: str, action: str = VIEW) -> Grid:
 
 
 def map_settings() -> dict:
-    return {"tile_url": settings.MAP_TILE_URL, "tile_attribution": settings.MAP_TILE_ATTRIBUTION}
+    return {
+        "tile_url": settings.MAP_TILE_URL,
+        "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        "tile_subdomains": settings.MAP_TILE_SUBDOMAINS,
+    }
 
 
 @login_required

@@ -23,7 +23,11 @@
     var map = L.map(element, { zoomSnap: 0.25 });
     map.attributionControl.setPrefix(false);
     if (element.dataset.tileUrl) {
-      L.tileLayer(element.dataset.tileUrl, { attribution: element.dataset.tileAttribution || "" }).addTo(map);
+      // {s} in the URL takes one character of the subdomains in turn (天地图: t0 … t7).
+      L.tileLayer(element.dataset.tileUrl, {
+        attribution: element.dataset.tileAttribution || "",
+        subdomains: element.dataset.tileSubdomains || "abc",
+      }).addTo(map);
     }
     var link = element.dataset.link;
     fetch(element.dataset.geojson, { credentials: "same-origin" })

@@ -37,3 +37,22 @@ def test_a_grid_worker_on_a_phone_sees_the_menu_and_their_grid(live_server, worl
         page.wait_for_selector("#map[data-ready='1']")
         assert page.locator("#map .leaflet-overlay-pane path").count() == 1
         screenshot(page, "grid-page-phone")
+
+
+def test_the_tile_layer_spreads_its_requests_over_the_configured_subdomains(
+    live_server, world, settings
+):
+    settings.MAP_TILE_URL = "http://t{s}.tiles.invalid/{z}/{x}/{y}.png"
+    settings.MAP_TILE_SUBDOMAINS = "01234567"
+    with browser_page() as page:
+        # Answer every tile request here, so the test needs no tile server.
+        page.route("http://*.tiles.invalid/**", lambda route: route.fulfill(status=204))
+        sign_in(page, live_server.url, "otto", "pw-otto")
+        page.goto(f"{live_server.url}/territory/{world.town_a.code}/")
+        page.wait_for_selector("#map[data-ready='1']")
+        page.wait_for_selector("#map .leaflet-tile-pane img", state="attached")
+        hosts = page.eval_on_selector_all(
+            "#map .leaflet-tile-pane img", "imgs => imgs.map(i => new URL(i.src).host)"
+        )
+    assert hosts and set(hosts) <= {f"t{n}.tiles.invalid" for n in range(8)}
+    assert len(set(hosts)) > 1
