@@ -1,6 +1,9 @@
 """The forms of the mediation pages. They only parse input; the workflow validates it."""
 
+import re
+
 from django import forms
+from django.core.exceptions import ValidationError
 
 from gridgov.accounts.models import User
 from gridgov.mediation.models import (
@@ -37,16 +40,6 @@ class RegisterForm(forms.Form):
     risk = forms.TypedChoiceField(label="风险等级", choices=Risk.choices, coerce=int, initial=Risk.LOW)
     is_major = forms.BooleanField(label="重大矛盾纠纷", required=False)
     leader = forms.ModelChoiceField(User.objects.none(), label="包案领导", required=False)
-    applicant_name = forms.CharField(label="申请人", max_length=100, required=False)
-    applicant_kind = forms.ChoiceField(label="申请人类型", choices=PartyKind.choices)
-    applicant_id = forms.CharField(label="申请人证件号码", max_length=18, required=False)
-    applicant_phone = forms.CharField(label="申请人电话", max_length=20, required=False)
-    applicant_address = forms.CharField(label="申请人住址", max_length=200, required=False)
-    respondent_name = forms.CharField(label="被申请人", max_length=100, required=False)
-    respondent_kind = forms.ChoiceField(label="被申请人类型", choices=PartyKind.choices)
-    respondent_id = forms.CharField(label="被申请人证件号码", max_length=18, required=False)
-    respondent_phone = forms.CharField(label="被申请人电话", max_length=20, required=False)
-    respondent_address = forms.CharField(label="被申请人住址", max_length=200, required=False)
 
     def __init__(self, *args, organisations, regions, leaders, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,15 +47,59 @@ class RegisterForm(forms.Form):
         self.fields["region"].queryset = regions
         self.fields["leader"].queryset = leaders
 
-    def parties(self):
+
+class PartyForm(forms.Form):
+    """One row of the parties: an applicant, a respondent or another party (其他当事人)."""
+
+    role = forms.ChoiceField(label="身份", choices=PartyRole.choices, initial=PartyRole.OTHER,
+                             error_messages={"invalid_choice": "当事人身份无效"})
+    kind = forms.ChoiceField(label="类型", choices=PartyKind.choices, error_messages={"invalid_choice": "当事人类型无效"})
+    name = forms.CharField(label="姓名/名称", required=False, widget=forms.TextInput(attrs={"maxlength": 100}))
+    id_number = forms.CharField(label="证件号码", required=False, widget=forms.TextInput(attrs={"maxlength": 18}))
+    phone = forms.CharField(label="联系电话", required=False, widget=forms.TextInput(attrs={"maxlength": 20}))
+    address = forms.CharField(label="住址", required=False, widget=forms.TextInput(attrs={"maxlength": 200}))
+
+    TEXT = ("name", "id_number", "phone", "address")
+
+    def is_blank(self) -> bool:
+        return not any((self.cleaned_data.get(name) or "").strip() for name in self.TEXT)
+
+
+class BasePartyFormSet(forms.BaseFormSet):
+    """The parties of a case, as many rows as the dispute has; a row left blank is skipped.
+    The workflow names a bad party by its place in the list it was given (`parties[1].name`);
+    `add_service_errors` puts the message on the row the person filled in, naming the row."""
+
+    def parties(self) -> list:
         from gridgov.mediation.workflow import PartyInput
 
-        d = self.cleaned_data
+        self._filled = [form for form in self.forms if not form.is_blank()]
         return [
-            PartyInput(role=role, name=d[f"{key}_name"], kind=d[f"{key}_kind"], id_number=d[f"{key}_id"],
-                       phone=d[f"{key}_phone"], address=d[f"{key}_address"])
-            for key, role in (("applicant", PartyRole.APPLICANT), ("respondent", PartyRole.RESPONDENT))
+            PartyInput(role=form.cleaned_data["role"], kind=form.cleaned_data["kind"],
+                       **{name: form.cleaned_data.get(name) or "" for name in PartyForm.TEXT})
+            for form in self._filled
         ]
+
+    def add_service_errors(self, error: ValidationError) -> ValidationError | None:
+        """Attach the workflow's messages about parties here; return the others."""
+        rest: dict[str, list[str]] = {}
+        for key, messages in error.message_dict.items():
+            found = PARTY_KEY.fullmatch(key)
+            if found:
+                form = self._filled[int(found["index"])]
+                row = self.forms.index(form) + 1
+                form.add_error(found["field"], [f"第 {row} 位当事人：{m}" for m in messages])
+            elif key == "parties":
+                self.non_form_errors().extend(messages)
+            else:
+                rest[key] = messages
+        return ValidationError(rest) if rest else None
+
+
+PARTY_KEY = re.compile(r"parties\[(?P<index>\d+)\]\.(?P<field>\w+)")
+PartyFormSet = forms.formset_factory(PartyForm, formset=BasePartyFormSet, extra=0, max_num=50, validate_max=True)
+# A new case starts with an applicant and a respondent; more rows are added on the page.
+PARTY_ROWS = [{"role": PartyRole.APPLICANT}, {"role": PartyRole.RESPONDENT}]
 
 
 class ReasonForm(forms.Form):

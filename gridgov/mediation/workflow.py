@@ -188,6 +188,8 @@ def check_parties(parties: Sequence[PartyInput]) -> list[PartyInput]:
             errors[f"{key}.id_number"] = "证件号码应为 18 位身份证号或统一社会信用代码"
         if len((p.phone or "").strip()) > 20:
             errors[f"{key}.phone"] = "联系电话不能超过 20 位"
+        if len((p.address or "").strip()) > 200:
+            errors[f"{key}.address"] = "住址不能超过 200 字"
         roles.add(p.role)
     if PartyRole.APPLICANT not in roles:
         errors.setdefault("parties", "至少须有一名申请人")
@@ -203,7 +205,7 @@ def _save_parties(case: Case, parties: Sequence[PartyInput]) -> None:
         Party(case=case, role=p.role, kind=p.kind, name=p.name.strip(),
               id_number_sealed=encryption.seal((p.id_number or "").strip().upper()),
               id_tail=masking.mask_id_number((p.id_number or "").strip().upper()),
-              phone=(p.phone or "").strip(), address=(p.address or "").strip()[:200])
+              phone=(p.phone or "").strip(), address=(p.address or "").strip())
         for p in parties
     ])
 

@@ -29,12 +29,18 @@ def test_a_mediator_registers_mediates_agrees_and_prints(live_server, mw):
         page.select_option("#id_dispute_type", label="邻里纠纷")
         page.select_option("#id_region", label="衣裳街社区")
         page.fill("#id_facts", "李家卫生间漏水三个月，张家厨房墙面霉变。")
-        page.fill("#id_applicant_name", "张桂英")
-        page.fill("#id_applicant_id", "330502195803121526")
-        page.fill("#id_respondent_name", "李建华")
-        page.click("button:has-text('登记')")
+        page.fill("#id_parties-0-name", "张桂英")
+        page.fill("#id_parties-0-id_number", "330502195803121526")
+        page.fill("#id_parties-1-name", "李建华")
+        page.click("#add-party")
+        page.fill("#id_parties-2-name", "李建华之妻")  # added row: 其他当事人 by default
+        page.click("#add-party")  # and one left blank
+        assert page.input_value("#id_parties-TOTAL_FORMS") == "4"
+        screenshot(page, "mediation-register-parties")
+        page.click("button[type=submit]:has-text('登记')")
         page.wait_for_selector("#case-status:has-text('已登记')")
         assert "3305**********1526" in page.content()
+        assert page.locator("#parties tr:has-text('其他当事人')").inner_text().count("李建华之妻") == 1
         act(page, "accept", "受理", {})
         page.wait_for_selector("#case-status:has-text('已受理')")
         act(page, "session", "记录调解", {
@@ -54,5 +60,6 @@ def test_a_mediator_registers_mediates_agrees_and_prints(live_server, mw):
         text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.body())).pages)
     case = Case.objects.get()
     assert case.status == Status.SUCCEEDED
+    assert list(case.parties.values_list("role", flat=True)) == ["applicant", "respondent", "other"]
     for words in ("人民调解协议书", "张桂英", "李建华", "修复防水层", case.number):
         assert words in text

@@ -6,7 +6,7 @@ import time_machine
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from gridgov.mediation.models import DisputeType, Disclosure
+from gridgov.mediation.models import Case, DisputeType, Disclosure
 
 from gridgov.mediation import workflow
 from gridgov.mediation.models import PartyRole
@@ -81,23 +81,68 @@ def test_a_phone_is_masked_without_the_right_and_logged_when_shown_in_clear(mw, 
     assert shown == {"张桂英": "id_number,phone", "李建华": "id_number", "王强": "phone"}
 
 
+def party_rows(*rows: dict) -> dict:
+    """The POST data of the registration form's party rows."""
+    data = {"parties-TOTAL_FORMS": len(rows), "parties-INITIAL_FORMS": 0}
+    for index, row in enumerate(rows):
+        data.update({f"parties-{index}-{key}": value for key, value in {"kind": "person", **row}.items()})
+    return data
+
+
 def test_a_mediator_registers_a_case_through_the_form_and_bad_input_is_named(mw, client):
     client.force_login(mw.mona)
-    bad = client.post("/mediation/new/", {"organisation": mw.village_committee.pk, "source": "application",
-                                          "people_involved": 2, "risk": 1, "applicant_kind": "person",
-                                          "respondent_kind": "person", "applicant_id": "123"})
+    form = client.get("/mediation/new/").content.decode()
+    assert 'name="parties-0-role"' in form and 'name="parties-1-role"' in form and "添加当事人" in form
+    assert "parties-__prefix__-name" in form  # the row the add button copies
+    bad = client.post("/mediation/new/", {
+        "organisation": mw.village_committee.pk, "source": "application", "people_involved": 2, "risk": 1,
+        **party_rows({"role": "applicant", "name": "王明", "id_number": "123"}, {"role": "respondent"}),
+    })
     assert bad.status_code == 200
     body = bad.content.decode()
-    assert "请填写案由" in body and "证件号码应为" in body
+    assert "请填写案由" in body and "第 1 位当事人：证件号码应为" in body and "至少须有一名被申请人" in body
     good = client.post("/mediation/new/", {
         "organisation": mw.village_committee.pk, "title": "宅基地界址争议", "dispute_type": mw.neighbours.pk,
         "source": "application", "region": mw.village_a.pk, "facts": "两户因围墙界址争执。", "people_involved": 2,
-        "risk": 1, "applicant_name": "王明", "applicant_kind": "person", "respondent_name": "赵亮",
-        "respondent_kind": "person", "idempotency_key": "k1",
+        "risk": 1, "idempotency_key": "k1",
+        **party_rows({"role": "applicant", "name": "王明"}, {"role": "respondent", "name": "赵亮"}),
     })
     assert good.status_code == 302
     page = client.get(good.url).content.decode()
     assert "宅基地界址争议" in page and "(2026)衣裳街人调字第 1 号" in page
+
+
+def test_the_form_takes_several_parties_per_side_and_names_the_bad_row(mw, client):
+    client.force_login(mw.mona)
+    case_fields = {
+        "organisation": mw.village_committee.pk, "title": "三户共用排水沟堵塞", "dispute_type": mw.neighbours.pk,
+        "source": "proactive", "region": mw.village_a.pk, "facts": "排水沟堵塞，三户互相推诿。", "people_involved": 4,
+        "risk": 1,
+    }
+    rows = [
+        {"role": "applicant", "name": "王明", "phone": "13905720001"},
+        {"role": "applicant", "name": "王芳"},
+        {"role": "other"},  # added, then left blank: skipped, and the rows after keep their numbers
+        {"role": "respondent", "name": "赵亮", "id_number": "33050219700405153X"},
+        {"role": "other", "name": "", "phone": "13905720004"},  # a phone without a name
+    ]
+    bad = client.post("/mediation/new/", {**case_fields, **party_rows(*rows)})
+    assert bad.status_code == 200
+    body = bad.content.decode()
+    assert "第 5 位当事人：请填写当事人姓名或名称" in body and "第 4 位当事人：" not in body
+    assert 'value="王芳"' in body and 'value="13905720004"' in body  # what was typed stays
+    assert not Case.objects.filter(title="三户共用排水沟堵塞").exists()
+    rows[4]["name"] = "某物业公司"
+    rows[4]["kind"] = "organisation"
+    good = client.post("/mediation/new/", {**case_fields, **party_rows(*rows)})
+    assert good.status_code == 302
+    case = Case.objects.get(title="三户共用排水沟堵塞")
+    assert list(case.parties.values_list("role", "name", "kind")) == [
+        ("applicant", "王明", "person"), ("applicant", "王芳", "person"), ("respondent", "赵亮", "person"),
+        ("other", "某物业公司", "organisation"),
+    ]
+    page = client.get(good.url).content.decode()
+    assert "其他当事人" in page and "某物业公司" in page
 
 
 @pytest.mark.parametrize("who", ["lena", "xena"])
@@ -228,11 +273,10 @@ def test_a_major_case_is_registered_with_its_responsible_leader(mw, client):
     response = client.post("/mediation/new/", {
         "organisation": mw.village_committee.pk, "title": "多户漏水群体纠纷", "dispute_type": mw.neighbours.pk,
         "source": "proactive", "region": mw.village_a.pk, "facts": "十余户因管道漏水与开发商争执。",
-        "people_involved": 12, "risk": 3, "is_major": "on", "leader": mw.lena.pk, "applicant_name": "王明",
-        "applicant_kind": "person", "respondent_name": "某开发公司", "respondent_kind": "organisation",
+        "people_involved": 12, "risk": 3, "is_major": "on", "leader": mw.lena.pk,
+        **party_rows({"role": "applicant", "name": "王明"},
+                     {"role": "respondent", "name": "某开发公司", "kind": "organisation"}),
     })
     assert response.status_code == 302
-    from gridgov.mediation.models import Case
-
     case = Case.objects.get(title="多户漏水群体纠纷")
     assert case.is_major and case.leader == mw.lena

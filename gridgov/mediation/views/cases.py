@@ -85,37 +85,28 @@ def case_new(request: HttpRequest) -> HttpResponse:
     organisations = selectors.organisations_for(request.user)
     form = f.RegisterForm(request.POST or None, organisations=organisations, regions=_regions_for(request.user),
                           leaders=selectors.leaders_for(request.user), initial={"organisation": organisations.first()})
-    if request.method == "POST" and form.is_valid():
+    parties = f.PartyFormSet(request.POST or None, prefix="parties", initial=f.PARTY_ROWS)
+    if request.method == "POST" and all([form.is_valid(), parties.is_valid()]):
         d = form.cleaned_data
         try:
             case, _ = workflow.register(
                 by=request.user, organisation=d["organisation"], title=d["title"], dispute_type=d["dispute_type"],
                 source=d["source"], facts=d["facts"], claims=d["claims"], amount=d["amount"],
                 people_involved=d["people_involved"], risk=d["risk"], is_major=d["is_major"], region=d["region"],
-                address=d["address"], leader=d["leader"], parties=form.parties(),
+                address=d["address"], leader=d["leader"], parties=parties.parties(),
                 idempotency_key=request.POST.get("idempotency_key") or None,
             )
         except ValidationError as exc:
-            add_service_errors(form, exc, rename=_party_fields())
+            rest = parties.add_service_errors(exc)
+            if rest is not None:
+                add_service_errors(form, rest)
         else:
             messages.success(request, f"已登记：{case.number}")
             return redirect(case.get_absolute_url())
-    fields = list(form)
     return render(request, "mediation/new.html", {
-        "form": form, "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
-        "case_fields": [b for b in fields if not b.name.startswith(("applicant_", "respondent_"))],
-        "applicant_fields": [b for b in fields if b.name.startswith("applicant_")],
-        "respondent_fields": [b for b in fields if b.name.startswith("respondent_")],
+        "form": form, "parties": parties,
+        "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
     })
-
-
-def _party_fields() -> dict[str, str]:
-    names = {}
-    for index, key in enumerate(("applicant", "respondent")):
-        for part, field in (("name", "name"), ("id_number", "id"), ("phone", "phone"), ("kind", "kind")):
-            names[f"parties[{index}].{part}"] = f"{key}_{field}"
-    names["parties"] = "applicant_name"
-    return names
 
 
 # --- one case -----------------------------------------------------------------------------
