@@ -60,3 +60,28 @@ def test_a_case_found_directly_opens_an_event_for_the_record(mw):
     mediate_to_success(mw, case)
     event.refresh_from_db()
     assert event.status == EventStatus.CLOSED and case.status == Status.SUCCEEDED
+
+
+def test_a_failed_case_closes_its_event_with_the_referral(mw, neighbour_event):
+    case = workflow.from_event(neighbour_event, by=mw.mona, at=MONDAY)
+    workflow.accept(case, by=mw.mona, at=MONDAY)
+    workflow.record_session(case, by=mw.mona, held_at=MONDAY, place="调解室", participants="双方", said="分歧较大",
+                            at=MONDAY)
+    neighbour_event.refresh_from_db()
+    assert neighbour_event.status == EventStatus.ACCEPTED  # open while the case is mediated
+    workflow.fail(case, by=mw.mona, referral="litigation", reason="双方对赔偿数额分歧较大，引导诉讼", at=MONDAY)
+    neighbour_event.refresh_from_db()
+    assert neighbour_event.status == EventStatus.CLOSED and neighbour_event.closed_at == MONDAY
+    last = EventLog.objects.filter(event=neighbour_event).last()
+    assert last.data == {"mediation_case": case.number} and "调解不成" in last.note
+
+
+def test_the_case_page_shows_its_linked_event(mw, neighbour_event, client):
+    unlinked = register(mw)
+    case = workflow.from_event(neighbour_event, by=mw.mona, at=MONDAY)
+    client.force_login(mw.mona)
+    page = client.get(case.get_absolute_url()).content.decode()
+    cell = page[page.index('id="case-event"'):].split("</td>")[0]
+    assert f'href="/events/{neighbour_event.code}/"' in cell and neighbour_event.get_status_display() in cell
+    page = client.get(unlinked.get_absolute_url()).content.decode()
+    assert neighbour_event.code not in page and "生成事件备案" in page

@@ -1,14 +1,14 @@
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from gridgov.lib import encryption
-from gridgov.mediation import audit, workflow
-from gridgov.mediation.models import CaseLog, CaseSequence, Status
+from gridgov.mediation import audit, figures, workflow
+from gridgov.mediation.models import Case, CaseLog, CaseSequence, Status
 
-from .conftest import MONDAY, mediate_to_success, register
+from .conftest import MONDAY, TZ, mediate_to_success, register
 
 
 def test_it_numbers_cases_per_organisation_and_year_in_the_customary_form(mw):
@@ -31,6 +31,54 @@ def test_it_takes_a_case_through_success_follow_up_and_archive(mw):
     assert case.status == Status.ARCHIVED
     actions = list(CaseLog.objects.filter(case=case).values_list("action", flat=True))
     assert actions == ["register", "accept", "session", "succeed", "follow_up", "archive"]
+    assert list(audit.verify_all()) == []
+
+
+@pytest.mark.parametrize(("performance", "label"), [("partly", "部分履行"), ("not", "未履行")])
+def test_a_follow_up_records_an_agreement_partly_or_not_performed(mw, performance, label):
+    case = register(mw)
+    mediate_to_success(mw, case)
+    visit = workflow.follow_up(case, by=mw.mona, performance=performance, satisfaction="不满意",
+                               note="李建华仅修复防水层，赔偿款未付")
+    assert case.status == Status.FOLLOWED_UP and visit.get_performance_display() == label
+    assert case.log.last().data == {"performance": performance, "satisfaction": "不满意"}
+    workflow.archive(case, by=mw.mona)
+    assert case.status == Status.ARCHIVED
+    data = figures.summary([""], date(2026, 1, 1), date(2026, 12, 31), now=MONDAY)
+    assert (data["followed_up"], data["performed"], data["performance_rate"]) == (1, 0, 0.0)
+    assert (data["partly"], data["not_performed"]) == ((1, 0) if performance == "partly" else (0, 1))
+
+
+def test_a_follow_up_needs_one_of_the_three_outcomes(mw):
+    case = register(mw)
+    mediate_to_success(mw, case)
+    with pytest.raises(ValidationError) as error:
+        workflow.follow_up(case, by=mw.mona, performance="maybe")
+    assert "performance" in error.value.error_dict and case.status == Status.SUCCEEDED
+
+
+def test_the_dispute_types_limit_sets_the_deadline_in_working_days_past_a_holiday(mw):
+    # Accepted Wednesday 1 April 2026: five working days skip 清明 (Saturday 4 – Monday 6
+    # April) and end at the close of Thursday the 9th; the warning comes three days before.
+    mw.neighbours.limit_days = 5
+    mw.neighbours.save(update_fields=["limit_days"])
+    wednesday = datetime(2026, 4, 1, 10, 0, tzinfo=TZ)
+    case = register(mw, at=wednesday)
+    workflow.accept(case, by=mw.mona, at=wednesday)
+    case.refresh_from_db()
+    assert case.due_at == datetime(2026, 4, 9, 17, 30, tzinfo=TZ)
+    assert case.warn_at == datetime(2026, 4, 3, 17, 30, tzinfo=TZ)
+
+
+def test_of_two_mediators_accepting_the_same_case_at_once_exactly_one_wins(mw):
+    case = register(mw)
+    mine, theirs = Case.objects.get(pk=case.pk), Case.objects.get(pk=case.pk)  # both pages loaded
+    workflow.accept(mine, by=mw.mona, at=MONDAY)
+    with pytest.raises(workflow.TransitionError, match="刚被他人处理"):
+        workflow.accept(theirs, by=mw.mark, at=MONDAY)
+    case.refresh_from_db()
+    assert case.status == Status.ACCEPTED and [m.name for m in case.mediators.all()] == ["孟娜"]
+    assert list(case.log.values_list("action", "actor__username")) == [("register", "mona"), ("accept", "mona")]
     assert list(audit.verify_all()) == []
 
 
