@@ -47,7 +47,8 @@ def counts_by_child(prefix: str, child_length: int) -> dict[str, Counts]:
     for row in villages:
         result.setdefault(row["child"], Counts()).villages = row["n"]
     workers = (
-        RoleAssignment.objects.filter(role=Role.GRID_WORKER, scope__startswith=prefix)
+        _serving_workers()
+        .filter(scope__startswith=prefix)
         .annotate(child=Substr("scope", 1, child_length))
         .values("child")
         .annotate(n=Count("user", distinct=True))
@@ -114,9 +115,16 @@ def roots_for(user: User) -> list[object]:
     return regions + grids
 
 
+def _serving_workers():
+    """Grid-worker roles of accounts still in use: a deactivated worker keeps the role row
+    (so it comes back with the account) but no longer works the grid."""
+    return RoleAssignment.objects.filter(role=Role.GRID_WORKER, user__is_active=True)
+
+
 def workers_by_grid(grid_codes: list[str]) -> dict[str, list[User]]:
     rows = (
-        RoleAssignment.objects.filter(role=Role.GRID_WORKER, scope__in=grid_codes)
+        _serving_workers()
+        .filter(scope__in=grid_codes)
         .select_related("user")
         .order_by("user__full_name")
     )
