@@ -56,7 +56,7 @@ def save(prefix: str, *, now: datetime) -> int:
         CheckIn.objects.create(worker=post.user, key=f"demo-{n}", at=timezone.localtime(now).replace(hour=8, minute=30),
                                lon=grid.label_lon, lat=grid.label_lat, accuracy_m=12, grid_code=grid.code)
         if kinds and n % 3 == 0:
-            _inspection(post.user, grid, kinds[n // 3 % len(kinds)], now - timedelta(days=1), rng, key=f"demo-{n}")
+            _inspection(post.user, grid, kinds[n // 3 % len(kinds)], now, rng, key=f"demo-{n}")
     return made
 
 
@@ -111,12 +111,12 @@ def _visits(user: User, grid: Grid, now: datetime, rng: random.Random) -> None:
         )
 
 
-def _inspection(user: User, grid: Grid, kind: PlaceKind, at: datetime, rng: random.Random, key: str) -> None:
+def _inspection(user: User, grid: Grid, kind: PlaceKind, now: datetime, rng: random.Random, key: str) -> None:
     # Every item passes: a failed one would add a hazard event to the demo's year of events,
     # whose numbers the demo's own summary and tests count.
     inspections.record(
         by=user, key=key, kind=kind, place=f"{grid.name}{kind.name}", address=f"{grid.name}{rng.randint(1, 60)}号",
-        lon=grid.label_lon, lat=grid.label_lat, at=at,
+        lon=grid.label_lon, lat=grid.label_lat, at=now - timedelta(days=1), now=now,
         answers=[inspections.Answer(item_id=i.pk, passed=True) for i in kind.items.all() if i.is_active],
     )
 
