@@ -1,7 +1,7 @@
 """Signing in: throttling of failed attempts and API tokens."""
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Q
@@ -46,12 +46,17 @@ def user_for_token(key: str) -> User | None:
     )
     if token is None or not token.user.is_active:
         return None
+    note_use(token.pk, token.last_used_at)
+    return token.user
+
+
+def note_use(token_id: int, last_used_at: datetime | None) -> None:
+    """Record that the token is in use, at most once a minute."""
     now = timezone.now()
     # To the minute is enough to tell a token in use from a forgotten one; writing it on
     # every request would cost a commit per API call.
-    if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_RESOLUTION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    if last_used_at is None or now - last_used_at >= TOKEN_USE_RESOLUTION:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
 
 
 def client_address(request) -> str | None:
