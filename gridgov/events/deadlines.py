@@ -82,6 +82,8 @@ def warning_time(start: datetime, due: datetime, *, level: int, warning_hours: i
     """When a step running from `start` to `due` turns yellow."""
     calendar = current_calendar()
     length = workdays.working_hours_between(start, due, calendar)
+    # A deadline already behind `start` (an extension approved late) has no window left.
+    length = max(0.0, length)
     window = warning_window(length, level=level, warning_hours=warning_hours)
     return workdays.add_working_hours(start, length - window, calendar)
 

@@ -145,3 +145,9 @@ def test_every_default_window_is_one_an_administrator_could_enter(db):
             longest = deadlines.longest_window(limit.limit, limit.unit, hours_per_day)
             assert 0 < window <= longest, (level, step)
             assert limit.warning_hours is None or limit.warning_hours <= longest, (level, step)
+
+
+def test_a_deadline_already_behind_its_start_turns_yellow_at_once(db):
+    """An extension approved after the deadline it moves: the new one may still be past."""
+    warn = deadlines.warning_time(at(3, 20, 9), at(3, 16, 17, 30), level=Level.SERIOUS)
+    assert warn == at(3, 20, 9)
