@@ -589,6 +589,12 @@ def test_the_light_of_an_event_shows_in_the_api_with_frozen_time(api, world, str
     assert datetime.fromisoformat(body["due_at"]) == datetime(2026, 2, 24, 10, 0, tzinfo=SHANGHAI)
 
 
+def test_the_api_documentation_page_answers(client):
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    assert "/api/openapi.json" in response.content.decode()
+
+
 def test_the_openapi_schema_documents_the_photo_upload(client):
     paths = client.get("/api/openapi.json").json()["paths"]
     content = paths["/api/events"]["post"]["requestBody"]["content"]
