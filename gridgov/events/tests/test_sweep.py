@@ -343,6 +343,47 @@ def test_two_sweepers_at_once_issue_exactly_one_order_and_one_set_of_notices(wor
     assert numbers == [f"DB-330502-2026-{n:06d}" for n in range(1, 9)]
 
 
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),
+    reason="SQLite lets one writer in at a time, so two sweepers cannot overlap; see PostgreSQL",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_sweepers_at_once_send_each_reminder_exactly_once(world, hank):
+    install_default_taxonomy()
+    street_vending = Category.objects.get(code="0503")
+    events = [dispatched(world, street_vending) for _ in range(8)]
+    moment = max(e.warn_at for e in events)
+    assert moment < min(e.due_at for e in events)
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def sweeper() -> None:
+        try:
+            barrier.wait(timeout=10)
+            results.append(sweep.sweep_once(moment))
+        except Exception as exc:  # surfaced by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweeper) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+    assert errors == []
+    assert sum(r.reminders for r in results) == 8 and sum(r.failures for r in results) == 0
+    assert sum(r.orders for r in results) == 0
+    for event in events:
+        assert EventLog.objects.filter(event=event, action=LogAction.REMIND).count() == 1
+        assert Notice.objects.filter(event=event, kind=NoticeKind.REMINDER).count() == 2  # dora, hank
+        assert notices(event, NoticeKind.REMINDER) == {"dora", "hank"}
+        event = fresh(event)
+        assert event.reminded_for == event.due_at
+        assert audit.verify_event(event, list(event.log.order_by("seq"))) == []
+
+
 # --- the command -----------------------------------------------------------------------------
 
 
