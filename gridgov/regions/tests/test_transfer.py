@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import IntegrityError, OperationalError
 
 from gridgov.conftest import rectangle
 from gridgov.regions import locator, territory, transfer
@@ -225,6 +226,79 @@ def test_a_dry_run_reports_what_it_would_write_and_writes_nothing(world, tmp_pat
     assert result.created == {"region": 1, "cluster": 0, "grid": 1}
     assert result.updated["grid"] == 1
     assert "新建 区划 1 个、网格 1 个" in result.summary()
+    assert snapshot() == before
+
+
+def a_file_that_writes_every_kind(world, tmp_path) -> Path:
+    return write_geojson(
+        tmp_path / "village.geojson",
+        [
+            feature(NEW_VILLAGE, "新村", parent_code="330502001000"),
+            feature(
+                f"{NEW_VILLAGE}001",
+                "新村第一网格",
+                rectangle(120.0, 30.02, 120.01, 30.03),
+                cluster_name="月河第一片区",
+            ),
+            feature(world.grid_a1.code, "衣裳街第一网格（改）", households=1),
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (IntegrityError, "写入时数据已被他人修改，未导入任何数据，请重试"),
+        (OperationalError, "数据库繁忙或出错，未导入任何数据，请稍后重试"),
+    ],
+)
+def test_a_write_that_fails_after_the_regions_and_grids_are_written_leaves_nothing_written(
+    world, tmp_path, monkeypatch, error, message
+):
+    before = snapshot()
+    written_when_it_failed = []
+    real_bulk_save_grids = territory.bulk_save_grids
+
+    def save_then_fail(rows):
+        real_bulk_save_grids(rows)
+        written_when_it_failed.append(
+            (
+                Region.objects.filter(code=NEW_VILLAGE).exists(),
+                Cluster.objects.filter(name="月河第一片区").exists(),
+                Grid.objects.filter(code=f"{NEW_VILLAGE}001").exists(),
+                Grid.objects.get(code=world.grid_a1.code).households,
+            )
+        )
+        raise error("the write failed half way")
+
+    monkeypatch.setattr(territory, "bulk_save_grids", save_then_fail)
+
+    result = run_import(a_file_that_writes_every_kind(world, tmp_path), by=world.adam)
+
+    assert written_when_it_failed == [(True, True, True, 1)]
+    assert not result.committed
+    assert [tuple(e) for e in result.errors] == [("文件", "", message)]
+    assert snapshot() == before
+    assert locator.locate(120.005, 30.025) is None
+
+
+def test_a_code_someone_else_wrote_meanwhile_breaks_the_unique_index_and_nothing_is_written(
+    world, tmp_path, monkeypatch
+):
+    before = snapshot()
+
+    def another_writer_got_there_first(rows):
+        # The database itself refuses: the village the import just wrote, once more.
+        Region.objects.create(
+            code=NEW_VILLAGE, name="新村", level=Level.VILLAGE, parent=world.town_a
+        )
+
+    monkeypatch.setattr(territory, "bulk_save_grids", another_writer_got_there_first)
+
+    result = run_import(a_file_that_writes_every_kind(world, tmp_path), by=world.adam)
+
+    assert not result.committed
+    assert [e.message for e in result.errors] == ["写入时数据已被他人修改，未导入任何数据，请重试"]
     assert snapshot() == before
 
 
