@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import time_machine
 from django.contrib.auth.hashers import identify_hasher
+from django.test import Client
 
 from gridgov.accounts.models import LoginFailure
 
@@ -86,3 +87,39 @@ def test_a_weak_new_password_is_refused_with_a_reason(client, world):
     assert response.status_code == 200
     world.gina.refresh_from_db()
     assert world.gina.check_password("pw-gina")
+
+
+def test_an_address_is_locked_after_four_times_the_limit_across_accounts(world, settings):
+    settings.LOGIN_FAILURE_LIMIT = 2
+    office = Client(REMOTE_ADDR="10.3.0.7")
+    # Eight names, one failure each: no account reaches its own limit of 2.
+    for n in range(7):
+        office.post("/login/", {"username": f"guess{n}", "password": "nope"})
+    assert LoginFailure.objects.filter(address="10.3.0.7").count() == 7
+    # Seven failures from the address: one short, so a right password still signs in.
+    colleague = Client(REMOTE_ADDR="10.3.0.7")
+    response = colleague.post("/login/", {"username": "otto", "password": "pw-otto"})
+    assert response.status_code == 302
+
+    office.post("/login/", {"username": "guess7", "password": "nope"})
+    response = office.post("/login/", {"username": "gina", "password": "pw-gina"})
+    assert response.status_code == 200
+    assert "登录失败次数过多，请 15 分钟后再试" in response.content.decode()
+    assert "_auth_user_id" not in office.session
+
+    elsewhere = Client(REMOTE_ADDR="10.3.0.8")
+    response = elsewhere.post("/login/", {"username": "gina", "password": "pw-gina"})
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_an_address_lock_ends_with_the_window(world, settings):
+    settings.LOGIN_FAILURE_LIMIT = 1
+    office = Client(REMOTE_ADDR="10.3.0.7")
+    with time_machine.travel("2026-03-02 09:00 +0800", tick=False) as traveller:
+        for n in range(4):
+            office.post("/login/", {"username": f"guess{n}", "password": "nope"})
+        response = office.post("/login/", {"username": "gina", "password": "pw-gina"})
+        assert "登录失败次数过多" in response.content.decode()
+        traveller.shift(timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS + 1))
+        response = office.post("/login/", {"username": "gina", "password": "pw-gina"})
+        assert response.status_code == 302
