@@ -1,17 +1,21 @@
 import io
-from datetime import datetime
+import json
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from openpyxl import load_workbook
 
-from gridgov.analysis import charts, rollup
+from gridgov.analysis import charts, indicators, rollup
 from gridgov.analysis.models import Assessment, IndicatorWeight
+from gridgov.analysis.tests import march
 from gridgov.events import workflow
 from gridgov.events.models import Status
 from gridgov.events.tests.lifecycle import event_in
 
 MARCH = "start=2026-03-01&end=2026-03-31"
+MARCH_DAYS = (date(2026, 3, 1), date(2026, 3, 31))
 
 
 @pytest.fixture
@@ -111,12 +115,45 @@ def test_the_weights_page_names_a_bad_weight_and_saves_nothing(client, world):
     assert client.get("/assessment/weights/").status_code == 403
 
 
-def test_every_chart_export_stays_inside_the_readers_scope(client, world, events):
+@pytest.fixture
+def two_towns(world, street_vending, town_b_staff):
+    march.town_a(world, street_vending)
+    march.town_b(world, town_b_staff, street_vending)
+    rollup.fold()
+
+
+@pytest.mark.parametrize(("reader", "region", "area"), [
+    ("otto", "", "town_a"),
+    ("xena", "", "town_b"),
+    ("vera", "", "village_a"),
+    ("lena", "town_b", "town_b"),
+])
+def test_every_chart_and_its_export_hold_exactly_the_readers_area(client, world, two_towns, reader, region, area):
+    prefix = getattr(world, area).prefix
+    query = f"{MARCH}&region={getattr(world, region).prefix}" if region else MARCH
+    client.force_login(getattr(world, reader))
+    with time_machine.travel(march.AFTER, tick=False):
+        page = client.get(f"/analysis/?{query}")
+        assert page.status_code == 200
+        drawn = {c["key"]: c["rows"] for c in page.context["charts"]}
+        assert page.context["figures"] == indicators.totals([prefix], *MARCH_DAYS, now=march.AFTER)
+        for key, chart in charts.BY_KEY.items():
+            table = chart.compute([prefix], *MARCH_DAYS, march.AFTER)
+            expected = table.rows
+            # The other town moves every chart of the district: a leak would change the rows.
+            assert expected != chart.compute([world.district.prefix], *MARCH_DAYS, march.AFTER).rows, key
+            assert drawn[key] == expected, key
+            api = client.get(f"/api/analysis/charts/{key}?{query}")
+            assert api.json()["rows"] == json.loads(json.dumps(expected)), key
+            export = client.get(f"/analysis/export/{key}.xlsx?{query}")
+            assert export.status_code == 200, key
+            rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+            assert rows[2] == tuple(table.columns), key
+            assert rows[3:] == [tuple(r) for r in expected], key
+
+
+def test_no_chart_nor_export_answers_for_a_region_outside_the_readers_scope(client, world):
     client.force_login(world.xena)
     for key in charts.BY_KEY:
-        assert client.get(f"/analysis/export/{key}.xlsx?region={world.town_a.prefix}").status_code == 404
-        response = client.get(f"/analysis/export/{key}.xlsx?{MARCH}")
-        assert response.status_code == 200, key
-        sheet = load_workbook(io.BytesIO(response.content)).active
-        cells = [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
-        assert not any(name in cell for cell in cells for name in ("月河", "衣裳街", "高娜")), key
+        assert client.get(f"/analysis/export/{key}.xlsx?region={world.town_a.prefix}").status_code == 404, key
+        assert client.get(f"/api/analysis/charts/{key}?region={world.town_a.prefix}").status_code == 404, key
