@@ -6,6 +6,7 @@ import pytest
 
 from gridgov.analysis import indicators, rollup
 from gridgov.analysis.models import Subject
+from gridgov.analysis.tests import march
 from gridgov.conftest import photo
 from gridgov.events import workflow
 from gridgov.events.models import Status
@@ -88,3 +89,32 @@ def test_tables_group_by_subject_inside_the_scope(world, street_vending):
     assert indicators.table([world.town_b.prefix], *MARCH, Subject.TOWN) == []
     for subject in Subject.values:
         assert indicators.table([world.town_a.prefix], *MARCH, subject)[0]["rank"] == 1
+
+
+def test_a_month_of_town_a_worked_out_by_hand(world, street_vending):
+    march.town_a(world, street_vending)
+    figures = _town_a(world, now=march.AFTER)
+    counts = ("reported", "due", "handled", "handled_on_time", "overdue", "closed", "closed_on_time", "reworked",
+              "extended")
+    assert tuple(figures[k] for k in counts) == (7, 6, 4, 3, 2, 4, 3, 1, 1)
+    assert figures["extension_rate"] == pytest.approx(1 / 6)  # E3 of 6 due
+    assert figures["on_time_close_rate"] == pytest.approx(3 / 6)  # E1, E3, E5
+    assert figures["close_rate"] == pytest.approx(4 / 6)
+    # Report to closure: E1 3 h, E2 357 h, E3 31.75 h, the self-handled E5 none.
+    assert figures["avg_close_hours"] == pytest.approx((3 + 357 + 31.75 + 0) / 4)
+    assert figures["avg_handle_hours"] == pytest.approx((2 + 356 + 30 + 0) / 4)
+    assert figures["satisfaction_rate"] == pytest.approx(2 / 3)
+
+
+def test_a_departments_figures_leave_out_what_it_never_led(world, street_vending):
+    march.town_a(world, street_vending)
+    rollup.fold()
+    (unit,) = indicators.table([world.town_a.prefix], *MARCH, Subject.DEPARTMENT, now=march.AFTER)
+    figures = unit["figures"]
+    # E1, E2, E3 handled, E4 overdue; not the self-handled E5, nor E7 that no one was sent.
+    assert (figures["handled"], figures["overdue"], figures["due"], figures["closed_on_time"]) == (3, 1, 4, 2)
+    assert figures["extension_rate"] == pytest.approx(1 / 4)
+    assert figures["on_time_close_rate"] == pytest.approx(2 / 4)
+    assert figures["avg_close_hours"] == pytest.approx((3 + 357 + 31.75) / 3)
+    # 30×3/4 + 20×2/4 + 20×(1−1/4) + 20×(1−1/4) + 10×(1−1/4) = 22.5 + 10 + 15 + 15 + 7.5
+    assert (unit["score"], unit["grade"]) == (70.0, "C")

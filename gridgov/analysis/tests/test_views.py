@@ -157,3 +157,55 @@ def test_no_chart_nor_export_answers_for_a_region_outside_the_readers_scope(clie
     for key in charts.BY_KEY:
         assert client.get(f"/analysis/export/{key}.xlsx?region={world.town_a.prefix}").status_code == 404, key
         assert client.get(f"/api/analysis/charts/{key}?region={world.town_a.prefix}").status_code == 404, key
+
+
+def _scores(rows) -> list[tuple]:
+    return [(r["name"], r["score"]) for r in rows]
+
+
+def test_the_administrators_weights_change_the_live_scores(client, world, two_towns):
+    with time_machine.travel(march.AFTER, tick=False):
+        # Town A 68.3 against B's 30×3/5 + 20×3/5 + 20×(1−1/5) + 20×(1−2/5) + 10×(1−1/5) = 66.0.
+        assert _scores(_get(client, world.lena, f"/dashboard/?{MARCH}").context["towns"]) == [
+            ("月河街道", 68.3), ("朝阳街道", 66.0)]
+        client.force_login(world.adam)
+        assert client.post("/assessment/weights/", {"on_time_handle_rate": "100"}).status_code == 302
+        # Now only 按期处置率 counts: A handled 3 of its 6 due on time, B 3 of 5.
+        expected = [("朝阳街道", 60.0), ("月河街道", 50.0)]
+        assert _scores(_get(client, world.lena, f"/dashboard/?{MARCH}").context["towns"]) == expected
+        live = _get(client, world.adam, f"/assessment/?region={world.district.prefix}&month=2026-03&subject=town")
+        assert _scores(live.context["sheet"]["rows"]) == expected
+        api = _get(client, world.lena, f"/api/analysis/indicators?subject=town&{MARCH}").json()
+        assert _scores(api) == expected
+        drawn = {c["key"]: c["rows"] for c in _get(client, world.lena, f"/analysis/?{MARCH}").context["charts"]}
+        assert drawn["ranking"] == [list(t) for t in expected]
+
+
+ASSESSMENT_HEADER = (
+    "名次", "镇街", "上报数", "应处置数", "处置数", "超期待处置数", "结案数", "处置率", "按期处置率", "结案率",
+    "按期结案率", "返工率", "延期率", "超期待处置率", "满意率", "平均处置时长（小时）", "综合得分", "等级",
+)
+
+
+def test_the_assessment_exports_its_rows_to_excel_draft_then_published(client, world, two_towns):
+    url = f"/assessment/?region={world.district.prefix}&month=2026-03&subject=town&format=xlsx"
+    client.force_login(world.adam)
+
+    def exported():
+        response = client.get(url)
+        assert response.status_code == 200
+        return list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+
+    town_a = (1, "月河街道", 7, 6, 4, 2, 4, 66.7, 50.0, 66.7, 50.0, 16.7, 16.7, 33.3, 66.7, 97.0, 68.3, "C")
+    # B: B1 6 h, B2 362 h from signing, B4 self-handled.
+    town_b = (2, "朝阳街道", 5, 5, 3, 2, 3, 60.0, 60.0, 60.0, 60.0, 20.0, 20.0, 40.0, 50.0, 122.7, 66.0, "C")
+    with time_machine.travel(march.AFTER, tick=False):
+        draft = exported()
+        assert draft[0][0] == "2026年03月镇街考核"
+        assert draft[1][0] == f"范围：{world.district.prefix}　草稿（未发布）"
+        assert draft[2:] == [ASSESSMENT_HEADER, town_a, town_b]
+        client.post("/assessment/publish/", {"month": "2026-03", "subject": "town", "region": world.district.prefix})
+        client.post("/assessment/weights/", {"on_time_handle_rate": "100"})
+        published = exported()
+    assert published[1][0] == f"范围：{world.district.prefix}　已发布"
+    assert published[2:] == [ASSESSMENT_HEADER, town_a, town_b]
