@@ -174,7 +174,7 @@ def test_strings_the_database_refuses_are_client_errors(api, world, street_vendi
         "code": event.code, "extension_id": extension.pk, "key": "to_accept", "category": "0503", "lon": 120.005,
         "lat": 30.01, "into": event_in(world, street_vending).code, "lead": world.enforcement_a.pk, "days": 2,
         "username": "otto", "password": "pw-otto", "idempotency_key": "nasty-1", "level": 1, "source": "hotline",
-        "warning_id": 1, "patrol_id": 1, "visit_id": 1,
+        "warning_id": 1, "patrol_id": 1, "visit_id": 1, "pk": 1,
     }
     if path.startswith("/api/regions"):
         values["code"] = world.town_a.code
