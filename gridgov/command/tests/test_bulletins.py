@@ -10,9 +10,10 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from gridgov.analysis import rollup
-from gridgov.command import bulletins
+from gridgov.command import bulletins, warnings
 from gridgov.command.models import Bulletin
 from gridgov.command.tests.conftest import MORNING
+from gridgov.conftest import report_in_a1
 from gridgov.events.models import Status
 from gridgov.events.tests.lifecycle import advance
 
@@ -71,3 +72,49 @@ def test_a_town_generates_its_own_bulletin_on_demand_but_not_the_districts(clien
     assert list(Bulletin.objects.values_list("scope", "scope_name")) == [(world.town_a.prefix, "月河街道")]
     response = client.post("/command/bulletins/", {"scope": world.town_a.prefix, "day": "x"}, follow=True)
     assert "请填写有效的通报日期" in response.content.decode()
+
+
+@pytest.fixture
+def overdue_and_warned(world, event_a, event_b, street_vending):
+    """On 4 March: event A handling in 月河中队's hands, event B waiting to be accepted, and a
+    report that speaks of 上访 (warned at 10:00); another warning the day after."""
+    advance(world, event_a, Status.HANDLING)
+    report_in_a1(world, street_vending, title="群众上访", description="十余人前往街道办上访。",
+                 at=MORNING + timedelta(minutes=30))
+    warnings.detect(now=MORNING + timedelta(hours=1))
+    report_in_a1(world, street_vending, title="工人讨薪", description="工人讨要工资。",
+                 at=MORNING + timedelta(days=1))
+    warnings.detect(now=MORNING + timedelta(days=1, hours=1))
+    rollup.fold()
+
+
+COMMAND_ROOM = "指挥室（受理、交办、核查环节）"
+UNIT_A = "综合行政执法局月河中队"
+
+
+def test_the_bulletin_lists_overdue_by_department_and_the_days_warnings(world, overdue_and_warned):
+    # Ten days on, every deadline of 4 March has passed.
+    bulletin = bulletins.generate(world.district.prefix, DAY, now=MORNING + timedelta(days=10))
+    book = load_workbook(io.BytesIO(bytes(bulletin.xlsx)))
+    # The command room owes B and the 上访 report (acceptance); the unit owes A.
+    assert list(book["超期按部门"].iter_rows(min_row=2, values_only=True)) == [(COMMAND_ROOM, 3), (UNIT_A, 1)]
+    assert list(book["预警"].iter_rows(min_row=2, values_only=True)) == [
+        ("10:00", "稳定风险词", "群众上访（含“上访”）", "待研判")]
+    overview = [c.value for c in book["概况"][2]]
+    assert overview == ["吴兴区", "2026-03-04", 3, 0, 0, 4, 4]
+
+    text = PdfReader(io.BytesIO(bytes(bulletin.pdf))).pages[0].extract_text().replace("\n", "")
+    assert "无超期事件" not in text and "昨日无预警" not in text
+    assert f"{COMMAND_ROOM}3{UNIT_A}1" in text
+    assert "10:00稳定风险词群众上访（含“上访”）待研判" in text
+    assert "在办事件 4 件，其中超期 4 件" in text
+    assert "工人讨薪" not in text  # warned on 5 March
+
+
+def test_a_towns_bulletin_leaves_out_the_other_towns_overdue_and_warnings(world, overdue_and_warned):
+    bulletin = bulletins.generate(world.town_b.prefix, DAY, now=MORNING + timedelta(days=10))
+    book = load_workbook(io.BytesIO(bytes(bulletin.xlsx)))
+    assert list(book["超期按部门"].iter_rows(min_row=2, values_only=True)) == [(COMMAND_ROOM, 1)]
+    assert list(book["预警"].iter_rows(min_row=2, values_only=True)) == []
+    text = PdfReader(io.BytesIO(bytes(bulletin.pdf))).pages[0].extract_text().replace("\n", "")
+    assert "昨日无预警" in text and UNIT_A not in text
