@@ -8,6 +8,9 @@ admin.site.site_header = "基层治理综合信息平台 · 后台"
 admin.site.site_title = "gridgov 后台"
 
 urlpatterns = [
+    # First: the phones' requests (track batches every few seconds) then match without
+    # trying the pages' patterns, none of which starts with api/.
+    path("api/", include("gridgov.api.urls")),
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -19,6 +22,7 @@ urlpatterns = [
         name="password_change",
     ),
     path("password/done/", views.password_changed, name="password_change_done"),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("gridgov.regions.urls")),
     path("", include("gridgov.accounts.urls")),
     path("", include("gridgov.events.urls_admin")),
@@ -28,6 +32,5 @@ urlpatterns = [
     path("", include("gridgov.mediation.urls")),
     path("", include("gridgov.analysis.urls")),
     path("", include("gridgov.command.urls")),
-    path("api/", include("gridgov.api.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -6,15 +6,19 @@ it again after a lost answer: the same key answers 200 with what the first reque
 """
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
+from ninja.security import HttpBearer, django_auth
 
-from gridgov.accounts import permissions
+from gridgov.accounts import permissions, signin
+from gridgov.accounts.models import User
 from gridgov.api.errors import ErrorOut
 from gridgov.api.events import JsonOrForm, Key, _category, _with_photos
 from gridgov.api.fields import Text, limited
@@ -85,12 +89,40 @@ class BatchOut(Schema):
     duplicate: bool = Field(description="这一批此前已收到：本次未重复存储")
 
 
-@router.post("/patrols/{key}/tracks", response={200: BatchOut, 201: BatchOut, **Errors})
+@dataclass(frozen=True)
+class PatrolCaller:
+    user: User
+    patrol: patrols.Tracked | None
+
+
+class PatrolTokenAuth(HttpBearer):
+    """The API's bearer token (as `api.app.TokenAuth`), and on PostgreSQL the caller's
+    patrol named in the path, read in the same statement (`patrols.caller_and_patrol`)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | PatrolCaller | None:
+        if connection.vendor != "postgresql":
+            user = signin.user_for_token(token)
+            if user is not None:
+                request.user = user
+            return user
+        match = getattr(request, "resolver_match", None)
+        found = patrols.caller_and_patrol(token, match.kwargs.get("key", "") if match else "")
+        if found is None:
+            return None
+        request.user = found[0]
+        return PatrolCaller(*found)
+
+
+@router.post(
+    "/patrols/{key}/tracks", response={200: BatchOut, 201: BatchOut, **Errors}, auth=[PatrolTokenAuth(), django_auth]
+)
 def upload_track(request: HttpRequest, key: Key, body: BatchIn) -> Status:
     """Upload a batch of track points of one's own patrol. Batches may come in any order
     and any number of times; wrong points (impossible speed, zero or absurd accuracy, far
     outside the territory, time outside the patrol) are dropped and counted."""
-    result = patrols.record_batch(by=request.user, patrol_key=key, key=body.key, rows=body.points)
+    caller = request.auth
+    patrol = caller.patrol if isinstance(caller, PatrolCaller) else ...
+    result = patrols.record_batch(by=request.user, patrol_key=key, key=body.key, rows=body.points, patrol=patrol)
     out = {
         "accepted": result.accepted, "dropped": result.dropped, "dropped_total": sum(result.dropped.values()),
         "reasons": {k: tracks.REASONS[k] for k in result.dropped}, "duplicate": result.duplicate,
