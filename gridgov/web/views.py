@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy
 
 from gridgov.accounts import permissions, signin
 from gridgov.accounts.models import Role
@@ -12,6 +13,7 @@ from gridgov.events import selectors as event_selectors
 from gridgov.lib import codes
 from gridgov.regions import selectors
 from gridgov.regions.models import Grid, Region
+from gridgov.web.vocabulary import translated
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
@@ -19,9 +21,9 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "用户名或密码错误。",
-        "inactive": "该账号已停用。",
-        "locked": "登录失败次数过多，请 %(minutes)s 分钟后再试。",
+        "invalid_login": gettext_lazy("用户名或密码错误。"),
+        "inactive": gettext_lazy("该账号已停用。"),
+        "locked": gettext_lazy("登录失败次数过多，请 %(minutes)s 分钟后再试。"),
     }
 
     def clean(self):
@@ -56,7 +58,7 @@ def home(request):
     for assignment in permissions.assignments(user):
         scope_rows.append(
             {
-                "role": assignment.get_role_display(),
+                "role": translated(assignment.get_role_display()),
                 "scope": assignment.scope,
                 "department": assignment.department,
                 "place": _place_name(assignment.scope),
@@ -65,12 +67,14 @@ def home(request):
     prefixes = permissions.scopes(user)
     grid_scopes = [p for p in prefixes if len(p) == 15]
     region_scopes = [p for p in prefixes if len(p) < 15]
-    totals = [(p or "全部", _place_name(p), selectors.totals(p)) for p in region_scopes]
+    totals = [(p or gettext("全部"), _place_name(p), selectors.totals(p)) for p in region_scopes]
     my_grids = []
     if grid_scopes:
         my_grids = list(Grid.objects.filter(code__in=grid_scopes).select_related("village__parent"))
     counts = event_selectors.queue_counts(user)
-    work = [(q.key, q.label, counts[q.key]) for q in event_selectors.QUEUES if counts[q.key]]
+    work = [
+        (q.key, translated(q.label), counts[q.key]) for q in event_selectors.QUEUES if counts[q.key]
+    ]
     return render(
         request,
         "web/home.html",
@@ -88,7 +92,7 @@ def home(request):
 def _place_name(prefix: str) -> str:
     """'330502001' -> 'XX省 › XX市 › 吴兴区 › 某某街道' as far as the regions exist."""
     if not prefix:
-        return "全部辖区"
+        return gettext("全部辖区")
     if len(prefix) == 15:
         grid = Grid.objects.filter(code=prefix).select_related("village").first()
         return f"{grid.village.name} › {grid.name}" if grid else prefix
@@ -101,5 +105,5 @@ def _place_name(prefix: str) -> str:
 
 
 def password_changed(request):
-    messages.success(request, "密码已修改。")
+    messages.success(request, gettext("密码已修改。"))
     return redirect("home")
