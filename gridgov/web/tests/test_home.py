@@ -34,12 +34,6 @@ def test_the_pages_are_in_chinese(client, world):
     assert "户数" in page and "网格员" in page
 
 
-def test_english_is_available(client, world):
-    client.force_login(world.otto)
-    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == 200
-
-
 def test_no_page_loads_anything_from_another_host(client, world):
     client.force_login(world.otto)
     for url in ["/", f"/territory/{world.town_a.code}/", f"/grids/{world.grid_a1.code}/"]:
