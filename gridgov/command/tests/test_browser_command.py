@@ -89,3 +89,19 @@ def test_the_big_screen_shows_the_days_figures_and_the_live_feed(live_server, wo
         assert "月河街道" in page.inner_text("#town-ranking")
         page.wait_for_timeout(300)
         screenshot(page, "command-screen")
+
+
+def test_the_big_screen_feed_shows_a_new_event_without_a_reload(live_server, world, street_vending):
+    with browser_page(width=1920, height=1080) as page:
+        sign_in(page, live_server.url, "otto", "pw-otto")
+        page.goto(f"{live_server.url}/command/")
+        page.wait_for_selector("#screen[data-ready='1'][data-feed='0']")
+        assert page.locator("#screen-feed li").count() == 0
+        page.evaluate("window.loadedOnce = true")  # gone if the page reloaded
+        report_in_a1(world, street_vending, at=timezone.now(), title="大屏实时新事件")
+        # The feed polls every 15 seconds.
+        page.wait_for_selector("#screen-feed li.feed-new:has-text('大屏实时新事件')", timeout=30_000)
+        assert page.evaluate("window.loadedOnce") is True
+        assert page.get_attribute("#screen", "data-feed") == "1"
+        assert "衣裳街第一网格" in page.inner_text("#screen-feed li")
+        screenshot(page, "command-screen-live-feed")
