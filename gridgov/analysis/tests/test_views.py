@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from openpyxl import load_workbook
 
-from gridgov.analysis import charts, indicators, rollup
+from gridgov.analysis import charts, dashboard, indicators, rollup
 from gridgov.analysis.models import Assessment, IndicatorWeight
 from gridgov.analysis.tests import march
 from gridgov.events import workflow
@@ -209,3 +209,25 @@ def test_the_assessment_exports_its_rows_to_excel_draft_then_published(client, w
         published = exported()
     assert published[1][0] == f"范围：{world.district.prefix}　已发布"
     assert published[2:] == [ASSESSMENT_HEADER, town_a, town_b]
+
+
+def _dashboard(prefixes: list[str]) -> dict:
+    """What the dashboard page shows for these prefixes, computed directly."""
+    return {
+        "summary": dashboard.summary(prefixes, march.AFTER.date(), now=march.AFTER),
+        "top": dashboard.top_categories(prefixes, *MARCH_DAYS),
+        "towns": dashboard.town_ranking(prefixes, *MARCH_DAYS, now=march.AFTER),
+        "trend": [{"day": d["day"].isoformat(), "reported": d["reported"], "closed": d["closed"]}
+                  for d in dashboard.trend(prefixes, *MARCH_DAYS)],
+    }
+
+
+@pytest.mark.parametrize(("reader", "area"), [("otto", "town_a"), ("xena", "town_b")])
+def test_the_dashboard_holds_exactly_the_readers_town(client, world, two_towns, reader, area):
+    with time_machine.travel(march.AFTER, tick=False):
+        context = _get(client, getattr(world, reader), f"/dashboard/?{MARCH}").context
+        expected = _dashboard([getattr(world, area).prefix])
+        wider = _dashboard([world.district.prefix])
+    for key, value in expected.items():
+        assert context[key] == value, key
+        assert value != wider[key], key  # the other town's events would show
