@@ -115,6 +115,10 @@ def database_from_url(url: str) -> dict:
         "PORT": str(parts.port or ""),
         "CONN_MAX_AGE": env_int("GRIDGOV_DB_CONN_MAX_AGE", 60),
         "CONN_HEALTH_CHECKS": True,
+        # Django binds its queries on the client and never prepares them; this lets the
+        # few statements run on a server-binding cursor (the track upload's) be prepared
+        # once per connection. 0 behind a pooler in transaction mode.
+        "OPTIONS": {"prepare_threshold": 5 if env("GRIDGOV_DB_PREPARED_STATEMENTS", "1") != "0" else None},
         "TEST": {"NAME": env("GRIDGOV_TEST_DB_NAME", "test_gridgov")},
     }
 
