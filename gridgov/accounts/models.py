@@ -2,6 +2,7 @@ import hashlib
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.regions.models import Region
 
@@ -26,14 +27,14 @@ class User(AbstractUser):
 
 
 class Role(models.TextChoices):
-    GRID_WORKER = "grid_worker", "网格员"
-    VILLAGE_STATION = "village_station", "村（社区）工作室"
-    TOWN_OPERATOR = "town_operator", "镇街指挥室"
-    DISTRICT_OPERATOR = "district_operator", "区指挥中心"
-    DEPARTMENT_HANDLER = "department_handler", "部门处置人员"
-    MEDIATOR = "mediator", "调解员"
-    LEADER = "leader", "领导"
-    ADMINISTRATOR = "administrator", "系统管理员"
+    GRID_WORKER = "grid_worker", _("网格员")
+    VILLAGE_STATION = "village_station", _("村（社区）工作室")
+    TOWN_OPERATOR = "town_operator", _("镇街指挥室")
+    DISTRICT_OPERATOR = "district_operator", _("区指挥中心")
+    DEPARTMENT_HANDLER = "department_handler", _("部门处置人员")
+    MEDIATOR = "mediator", _("调解员")
+    LEADER = "leader", _("领导")
+    ADMINISTRATOR = "administrator", _("系统管理员")
 
 
 class RoleAssignment(models.Model):

@@ -54,7 +54,7 @@ def me(request):
         "roles": [
             {
                 "role": a.role,
-                "role_label": a.get_role_display(),
+                "role_label": str(a.get_role_display()),
                 "scope": a.scope,
                 "department": a.department.name if a.department else None,
             }

@@ -581,7 +581,7 @@ def search(request: HttpRequest, filters: Query[SearchQuery], limit: Limit = 20,
 def queue_counts(request: HttpRequest) -> list[dict]:
     """How many events wait in each of the caller's queues (待受理, 待签收…)."""
     counts = selectors.queue_counts(request.user)
-    return [{"key": q.key, "label": q.label, "count": counts[q.key]} for q in selectors.QUEUES]
+    return [{"key": q.key, "label": str(q.label), "count": counts[q.key]} for q in selectors.QUEUES]
 
 
 @router.get("/events/queues/{key}", response={200: EventPage, 404: ErrorOut, 422: ErrorOut})

@@ -166,7 +166,7 @@ def logins() -> list[Login]:
         scope = scope or a.scope
         if a.department is not None:
             scope = f"{scope}（{a.department.name}）"
-        result.append(Login(username, a.get_role_display(), scope))
+        result.append(Login(username, str(a.get_role_display()), scope))
     return result
 
 

@@ -8,6 +8,7 @@ from functools import reduce
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts import permissions
 from gridgov.accounts.models import User
@@ -23,14 +24,14 @@ class Queue:
 
 
 QUEUES = [
-    Queue("to_accept", "待受理"),
-    Queue("to_dispatch", "待交办"),
-    Queue("to_sign", "待签收"),
-    Queue("handling", "处置中"),
-    Queue("to_verify", "待核查"),
-    Queue("due_soon", "即将超期"),
-    Queue("overdue", "已超期"),
-    Queue("mine", "我上报的"),
+    Queue("to_accept", _("待受理")),
+    Queue("to_dispatch", _("待交办")),
+    Queue("to_sign", _("待签收")),
+    Queue("handling", _("处置中")),
+    Queue("to_verify", _("待核查")),
+    Queue("due_soon", _("即将超期")),
+    Queue("overdue", _("已超期")),
+    Queue("mine", _("我上报的")),
 ]
 QUEUE_LABELS = {q.key: q.label for q in QUEUES}
 

@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts import permissions
 from gridgov.accounts.models import Role
-from gridgov.web.vocabulary import translated
 
 
 @dataclass
@@ -93,6 +92,6 @@ def navigation(request) -> dict:
     return {
         "nav": {
             "sections": list(sections.values()),
-            "role_labels": sorted({translated(Role(r).label) for r in permissions.roles_of(user)}),
+            "role_labels": sorted({str(Role(r).label) for r in permissions.roles_of(user)}),
         }
     }

@@ -13,7 +13,6 @@ from gridgov.events import selectors as event_selectors
 from gridgov.lib import codes
 from gridgov.regions import selectors
 from gridgov.regions.models import Grid, Region
-from gridgov.web.vocabulary import translated
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
@@ -58,7 +57,7 @@ def home(request):
     for assignment in permissions.assignments(user):
         scope_rows.append(
             {
-                "role": translated(assignment.get_role_display()),
+                "role": str(assignment.get_role_display()),
                 "scope": assignment.scope,
                 "department": assignment.department,
                 "place": _place_name(assignment.scope),
@@ -73,7 +72,7 @@ def home(request):
         my_grids = list(Grid.objects.filter(code__in=grid_scopes).select_related("village__parent"))
     counts = event_selectors.queue_counts(user)
     work = [
-        (q.key, translated(q.label), counts[q.key]) for q in event_selectors.QUEUES if counts[q.key]
+        (q.key, str(q.label), counts[q.key]) for q in event_selectors.QUEUES if counts[q.key]
     ]
     return render(
         request,
