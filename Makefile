@@ -13,12 +13,18 @@ demo: install fonts
 	$(BIN)/gridgov demo
 	$(BIN)/gridgov serve
 
-## make test: install what the tests need and run them on SQLite, then on PostgreSQL when one answers
+## make test: install what the tests need and run them on SQLite and, when one answers, on
+## PostgreSQL — the two runs side by side (one core each), every line marked with its database
 test: install browser
-	@$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$DATABASE_URL" ] || $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
-		$(MAKE) --no-print-directory test-postgres; \
+		echo "== Tests on SQLite and on PostgreSQL ($${DATABASE_URL:-$(PG_URL)}), side by side =="; \
+		( $(MAKE) --no-print-directory test-sqlite 2>&1; echo $$? > $(VENV)/.sqlite.rc ) | sed -u 's/^/[SQLite] /' & \
+		( $(MAKE) --no-print-directory test-postgres 2>&1; echo $$? > $(VENV)/.postgres.rc ) | sed -u 's/^/[PostgreSQL] /'; \
+		wait; sqlite=$$(cat $(VENV)/.sqlite.rc); postgres=$$(cat $(VENV)/.postgres.rc); \
+		echo "== SQLite: $$( [ "$$sqlite" = 0 ] && echo passed || echo FAILED ), PostgreSQL: $$( [ "$$postgres" = 0 ] && echo passed || echo FAILED ) =="; \
+		[ "$$sqlite" = 0 ] && [ "$$postgres" = 0 ]; \
 	else \
+		$(MAKE) --no-print-directory test-sqlite; \
 		echo "== PostgreSQL: no server answers (DATABASE_URL unset, nothing on 127.0.0.1:5432) — PostgreSQL run SKIPPED =="; \
 	fi
 
