@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
 from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
@@ -85,12 +85,23 @@ def _append_log(
     data: dict | None = None,
     department: Department | None = None,
 ) -> EventLog:
+    row = _next_log_row(
+        event, action=action, by=by, at=at, old=old, new=new, note=note, data=data, department=department
+    )
+    row.save()
+    return row
+
+
+def _next_log_row(
+    event: Event, *, action: str, by: User | None, at: datetime, old: str = "", new: str = "", note: str = "",
+    data: dict | None = None, department: Department | None = None,
+) -> EventLog:
+    """The event's next log row, hashed onto its chain and made its head, not yet saved."""
     row = EventLog(
         event=event, seq=event.log_length + 1, action=action, old_status=old, new_status=new,
         actor=by, department=department, note=note, data=data or {}, at=at, prev_hash=event.log_head,
     )
     row.hash = row.compute_hash()
-    row.save()
     event.log_length, event.log_head = row.seq, row.hash
     return row
 
@@ -162,23 +173,30 @@ def _step_fields(event: Event, step: str, start: datetime) -> dict:
 FINAL_FIELDS = {"due_at": None, "warn_at": None}
 
 
-def _next_code(grid: Grid, at: datetime) -> str:
-    """The next number of the grid's district in the year of `at`.
+def _next_code(grid: Grid, at: datetime) -> tuple[str, int | None]:
+    """The next number of the grid's district in the year of `at`; on PostgreSQL also the
+    id the new event will have, from the table's sequence.
 
     One statement, which creates the counter or moves it on and reads it back. Every
     report of the district waits on this row until the reporting transaction commits, so
     the report takes its number as late as it can. Call it in the savepoint that saves the
-    event: a report rolled back gives its number back, and the numbers have no gaps."""
+    event: a report rolled back gives its number back, and the numbers have no gaps.
+
+    Knowing the id before the insert lets the report's first log row, whose hash covers
+    the id, be hashed first, so the event is written once with its log head."""
     district, year = grid.code[:6], timezone.localtime(at).year
     table = connection.ops.quote_name(EventSequence._meta.db_table)
+    reserve = ""
+    if connection.vendor == "postgresql":
+        reserve = f", nextval(pg_get_serial_sequence('{Event._meta.db_table}', 'id'))"
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (district, year, last) VALUES (%s, %s, 1) "
-            f"ON CONFLICT (district, year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            f"ON CONFLICT (district, year) DO UPDATE SET last = {table}.last + 1 RETURNING last{reserve}",
             [district, year],
         )
-        (last,) = cursor.fetchone()
-    return f"SJ-{district}-{year}-{last:06d}"
+        last, *event_id = cursor.fetchone()
+    return f"SJ-{district}-{year}-{last:06d}", event_id[0] if event_id else None
 
 
 # --- report -------------------------------------------------------------------------------
@@ -211,8 +229,9 @@ def check_report(
         if found is None:
             errors["location"] = "该位置不在本辖区任何网格内，请核对定位"
         else:
-            # Not the polygon: the locator has it, and it is the bulk of the row.
-            grid = Grid.objects.defer("geometry").get(pk=found.id)
+            # The locator's own snapshot of the row: its id, code and name, the rest read
+            # only if someone asks for it.
+            grid = Grid.from_db(DEFAULT_DB_ALIAS, ["id", "code", "name"], [found.id, found.code, found.name])
             if not permissions.may_report_at(by, grid):
                 errors["location"] = f"该位置属于{grid.name}，不在您的上报范围内"
     if errors:
@@ -239,9 +258,10 @@ def _create_report(
 ) -> tuple[Event, bool]:
     at = _now(at)
     if idempotency_key:
-        existing = Event.objects.filter(reporter=by, idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing, False
+        # Only the id: a repeated key is rare, the check is on every report.
+        seen = list(Event.objects.filter(reporter=by, idempotency_key=idempotency_key).order_by().values_list("pk", flat=True)[:1])
+        if seen:
+            return Event.objects.get(pk=seen[0]), False
     grid = check_report(
         by=by, title=title, description=description, category=category, level=level, source=source,
         lon=lon, lat=lat,
@@ -255,19 +275,27 @@ def _create_report(
     )
     for name, value in _step_fields(event, Step.ACCEPT, at).items():
         setattr(event, name, value)
+    row = None
     try:
         with transaction.atomic():
-            event.code = _next_code(grid, at)
-            event.save()
+            event.code, event.pk = _next_code(grid, at)
+            if event.pk is not None:
+                row = _next_log_row(event, action=LogAction.REPORT, by=by, at=at, new=Status.REPORTED)
+            event.save(force_insert=True)
     except IntegrityError:
         # The same key arrived twice at the same moment: the other request created it.
+        event.pk = None
         existing = Event.objects.filter(reporter=by, idempotency_key=idempotency_key).first()
         if existing is None:
             raise
         return existing, False
-    row = _append_log(event, action=LogAction.REPORT, by=by, at=at, new=Status.REPORTED)
+    if row is not None:
+        row.save(force_insert=True)
+    else:
+        # No id before the insert: log, then write the head onto the event.
+        row = _append_log(event, action=LogAction.REPORT, by=by, at=at, new=Status.REPORTED)
+        Event.objects.filter(pk=event.pk).update(log_length=event.log_length, log_head=event.log_head)
     attach(event, row, photos, by=by, at=at)
-    Event.objects.filter(pk=event.pk).update(log_length=event.log_length, log_head=event.log_head)
     return event, True
 
 
@@ -298,7 +326,7 @@ def report(
     )
     if created:
         notify.issue(
-            event, kind=NoticeKind.ASSIGNED, recipients=notify.command_room(event),
+            event, kind=NoticeKind.ASSIGNED, recipients=notify.command_room_people(event),
             text=f"新事件待受理：{event.code} {event.title}", due_at=event.due_at,
         )
     return event, created
@@ -471,7 +499,7 @@ def escalate(event: Event, *, by: User, reason: str, at: datetime | None = None)
         raise TransitionError("事件已处置待核查，无需提级")
     _note_only(event, action=LogAction.ESCALATE, by=by, at=at, note=reason,
                data={"from": Coordination.TOWN, "to": Coordination.DISTRICT}, coordination=Coordination.DISTRICT)
-    notify.issue(event, kind=NoticeKind.ASSIGNED, recipients=notify.command_room(event),
+    notify.issue(event, kind=NoticeKind.ASSIGNED, recipients=notify.command_room_people(event),
                  text=f"镇街提级事件：{event.code} {event.title}", due_at=event.due_at)
     return event
 
@@ -502,7 +530,7 @@ def send_back(event: Event, *, by: User, reason: str, at: datetime | None = None
     _move(event, frm={Status.DISPATCHED}, to=Status.ACCEPTED, action=LogAction.SEND_BACK, by=by, at=at,
           note=reason, department=department, lead=None, dispatched_at=None, **_step_fields(event, Step.ACCEPT, at))
     event.assisting.clear()
-    notify.issue(event, kind=NoticeKind.ASSIGNED, recipients=notify.command_room(event),
+    notify.issue(event, kind=NoticeKind.ASSIGNED, recipients=notify.command_room_people(event),
                  text=f"{department.name} 退回事件 {event.code}：{reason}", due_at=event.due_at)
     return event
 
@@ -572,7 +600,7 @@ def request_extension(
     extension = Extension.objects.create(event=event, requested_by=by, days=days, reason=reason, requested_at=at)
     _note_only(event, action=LogAction.REQUEST_EXTENSION, by=by, at=at, note=reason,
                data={"extension": extension.pk, "days": days}, department=event.lead)
-    notify.issue(event, kind=NoticeKind.ASSIGNED, recipients=notify.command_room(event),
+    notify.issue(event, kind=NoticeKind.ASSIGNED, recipients=notify.command_room_people(event),
                  text=f"{event.lead.name} 申请延期 {days} 个工作日：{event.code}", due_at=event.due_at)
     return extension
 
@@ -706,7 +734,7 @@ def return_from_mediation(event: Event, *, by: User, case_number: str, reason: s
     row = _move(event, frm={Status.ACCEPTED}, to=Status.ACCEPTED, action=LogAction.SEND_BACK, by=by, at=at,
                 note=f"调解案件 {case_number} 不予受理：{reason}", data={"mediation_case": case_number},
                 **_step_fields(event, Step.ACCEPT, at))
-    notify.issue(event, kind=NoticeKind.ASSIGNED, recipients=notify.command_room(event),
+    notify.issue(event, kind=NoticeKind.ASSIGNED, recipients=notify.command_room_people(event),
                  text=f"调解组织退回事件 {event.code}：{reason}", due_at=event.due_at)
     return row
 
