@@ -38,12 +38,14 @@ from gridgov.events import selectors, workflow
 from gridgov.events import attachments
 from gridgov.events.attachments import Upload
 from gridgov.events.models import (
+    Attachment,
     Category,
     Event,
     EventLog,
     Extension,
     ExtensionStatus,
     Level,
+    LogAction,
     Source,
 )
 from gridgov.events.models import Status as EventStatus
@@ -275,6 +277,23 @@ class EventDetailOut(EventOut):
     dispatch_options: list[DepartmentOut] = Field(description="可交办的部门（仅在可交办时列出）")
 
 
+class ReportedOut(Schema):
+    """The answer to a new report: what the phone keeps of it. The whole event, with the
+    actions the caller may take, is GET /api/events/{code}."""
+
+    code: str
+    status: str
+    status_label: str
+    level: int
+    grid_code: str
+    grid_name: str
+    reported_at: datetime
+    due_at: datetime | None
+    warn_at: datetime | None
+    light: str = Field(description="green / yellow / red")
+    timeline: list[LogOut] = Field(description="上报这一条记录，含随报上传的照片")
+
+
 class EventPage(Schema):
     total: int
     limit: int
@@ -335,13 +354,14 @@ def _log_out(row: EventLog, *, code: str) -> dict:
         "note": row.note,
         "data": row.data,
         "at": row.at,
-        "attachments": [
-            {
-                "name": a.original_name, "content_type": a.content_type, "size": a.size,
-                "url": reverse("api:event_file", kwargs={"code": code, "pk": a.pk}),
-            }
-            for a in row.attachments.all()
-        ],
+        "attachments": [_attachment_out(a, code=code) for a in row.attachments.all()],
+    }
+
+
+def _attachment_out(attachment: Attachment, *, code: str) -> dict:
+    return {
+        "name": attachment.original_name, "content_type": attachment.content_type, "size": attachment.size,
+        "url": reverse("api:event_file", kwargs={"code": code, "pk": attachment.pk}),
     }
 
 
@@ -380,20 +400,46 @@ def _dispatch_options(event: Event) -> list[dict]:
     return [{"id": d.pk, "name": d.name} for d in rows.exclude(kind=DepartmentKind.COMMAND_ROOM)]
 
 
-def _detail_out(user: User, code: str, *, reported: Event | None = None) -> dict:
-    """Read the event afresh, so the answer shows what the workflow just stored.
+def _reported_out(event: Event, *, with_photos: bool) -> dict:
+    """A report this request has just stored, as it stands in memory: intake is the busiest
+    endpoint, and a new event has only its report in its timeline. The photos, if any were
+    sent, are read back for their URLs."""
+    files = list(event.attachments.order_by("pk")) if with_photos else []
+    report = {
+        "seq": event.log_length,
+        "action": LogAction.REPORT,
+        "action_label": LogAction.REPORT.label,
+        "old_status": "",
+        "new_status": event.status,
+        "actor": event.reporter.display_name,
+        "department": None,
+        "note": "",
+        "data": {},
+        "at": event.reported_at,
+        "attachments": [_attachment_out(a, code=event.code) for a in files],
+    }
+    return {
+        "code": event.code,
+        "status": event.status,
+        "status_label": event.get_status_display(),
+        "level": event.level,
+        "grid_code": event.grid.code,
+        "grid_name": event.grid.name,
+        "reported_at": event.reported_at,
+        "due_at": event.due_at,
+        "warn_at": event.warn_at,
+        "light": event.light_at(timezone.now()),
+        "timeline": [report],
+    }
 
-    `reported` is an event this request has just created: it is answered as it stands in
-    memory, without reading it back, and what a new event cannot have yet (extensions,
-    assisting departments, a merge) is empty. Intake is the busiest endpoint."""
-    if reported is not None:
-        event, extensions, assisting = reported, [], []
-    else:
-        event = Event.objects.select_related(
-            "category__parent", "grid", "lead", "reporter", "merged_into"
-        ).get(code=code)
-        extensions = list(event.extensions.select_related("requested_by").order_by("requested_at", "pk"))
-        assisting = [d.name for d in event.assisting.all()]
+
+def _detail_out(user: User, code: str) -> dict:
+    """Read the event afresh, so the answer shows what the workflow just stored."""
+    event = Event.objects.select_related(
+        "category__parent", "grid", "lead", "reporter", "merged_into"
+    ).get(code=code)
+    extensions = list(event.extensions.select_related("requested_by").order_by("requested_at", "pk"))
+    assisting = [d.name for d in event.assisting.all()]
     pending = next((x for x in extensions if x.status == ExtensionStatus.PENDING), None)
     actions = _actions(user, event, pending)
     return {
@@ -440,7 +486,8 @@ def _extension(user: User, extension_id: int) -> Extension:
 
 
 def _category(code: str) -> Category | None:
-    return Category.objects.select_related("parent").filter(code=code, is_active=True).first()
+    # Not its major class: a report needs only its id, and reads of the event join it.
+    return Category.objects.filter(code=code, is_active=True).first()
 
 
 def _report_key(body_key: str | None, header_key: str | None) -> str:
@@ -482,7 +529,7 @@ def list_categories(request: HttpRequest) -> list[dict]:
 
 @router.post(
     "/events",
-    response={200: EventDetailOut, 201: EventDetailOut, 413: ErrorOut, 422: ErrorOut},
+    response={200: EventDetailOut, 201: ReportedOut, 413: ErrorOut, 422: ErrorOut},
     openapi_extra=_with_photos(ReportIn),
 )
 def report(
@@ -494,16 +541,19 @@ def report(
 
     An idempotency key is required (field `idempotency_key` or header `Idempotency-Key`):
     a retry with the same key answers 200 with the event the first request created, never
-    a second event. 201 means the event is committed.
+    a second event. 201 means the event is committed, and answers its number, status,
+    grid and deadline; the whole event is GET /api/events/{code}.
     """
+    photos = _photos(request)
     event, created = workflow.report(
         by=request.user, title=body.title, description=body.description, category=_category(body.category),
         level=body.level, source=body.source, lon=body.lon, lat=body.lat, address=body.address,
-        contact_name=body.contact_name, contact_phone=body.contact_phone, photos=_photos(request),
+        contact_name=body.contact_name, contact_phone=body.contact_phone, photos=photos,
         idempotency_key=_report_key(body.idempotency_key, idempotency_key),
     )
-    shown = event if created else None  # a retry reads back the event the first request made
-    return Status(201 if created else 200, _detail_out(request.user, event.code, reported=shown))
+    if created:
+        return Status(201, _reported_out(event, with_photos=bool(photos)))
+    return Status(200, _detail_out(request.user, event.code))  # a retry: the event as it is now
 
 
 @router.post(
