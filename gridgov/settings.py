@@ -261,6 +261,10 @@ LOCATOR_VERSION_CHECK_SECONDS = float(env("GRIDGOV_LOCATOR_CHECK_SECONDS", "2"))
 WORKING_PERIODS = env("GRIDGOV_WORKING_PERIODS", "08:30-12:00,13:30-17:30")
 CALENDAR_CHECK_SECONDS = float(env("GRIDGOV_CALENDAR_CHECK_SECONDS", "2"))
 
+# How often (seconds) a process re-reads the version stamp of the event classes and their
+# deadline rules before a report (events/catalogue.py).
+TAXONOMY_CHECK_SECONDS = float(env("GRIDGOV_TAXONOMY_CHECK_SECONDS", "2"))
+
 # Largest upload accepted by the territory import, in bytes.
 IMPORT_MAX_BYTES = env_int("GRIDGOV_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
