@@ -12,10 +12,12 @@ from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.security import HttpBearer, django_auth
+from pydantic import TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
 
 from gridgov.accounts import permissions, signin
 from gridgov.accounts.models import User
@@ -89,6 +91,9 @@ class BatchOut(Schema):
     duplicate: bool = Field(description="这一批此前已收到：本次未重复存储")
 
 
+_PATROL_KEY = TypeAdapter(Key)
+
+
 @dataclass(frozen=True)
 class PatrolCaller:
     user: User
@@ -106,7 +111,12 @@ class PatrolTokenAuth(HttpBearer):
                 request.user = user
             return user
         match = getattr(request, "resolver_match", None)
-        found = patrols.caller_and_patrol(token, match.kwargs.get("key", "") if match else "")
+        key = match.kwargs.get("key", "") if match else ""
+        try:
+            key = _PATROL_KEY.validate_python(key)
+        except PydanticValidationError:
+            key = ""  # no patrol has it; the path's validation answers 422 after this
+        found = patrols.caller_and_patrol(token, key)
         if found is None:
             return None
         request.user = found[0]
@@ -116,7 +126,7 @@ class PatrolTokenAuth(HttpBearer):
 @router.post(
     "/patrols/{key}/tracks", response={200: BatchOut, 201: BatchOut, **Errors}, auth=[PatrolTokenAuth(), django_auth]
 )
-def upload_track(request: HttpRequest, key: Key, body: BatchIn) -> Status:
+def upload_track(request: HttpRequest, key: Key, body: BatchIn) -> HttpResponse:
     """Upload a batch of track points of one's own patrol. Batches may come in any order
     and any number of times; wrong points (impossible speed, zero or absurd accuracy, far
     outside the territory, time outside the patrol) are dropped and counted."""
@@ -127,7 +137,11 @@ def upload_track(request: HttpRequest, key: Key, body: BatchIn) -> Status:
         "accepted": result.accepted, "dropped": result.dropped, "dropped_total": sum(result.dropped.values()),
         "reasons": {k: tracks.REASONS[k] for k in result.dropped}, "duplicate": result.duplicate,
     }
-    return Status(200 if result.duplicate else 201, out)
+    # Rendered as it is: the answer is BatchOut by construction, and validating it again
+    # on every batch is a tenth of the upload's time in Python.
+    return HttpResponse(
+        json.dumps(out), status=200 if result.duplicate else 201, content_type="application/json; charset=utf-8"
+    )
 
 
 @router.get("/patrols/{patrol_id}/track", response={200: list[tuple[datetime, float, float]], 404: ErrorOut})
