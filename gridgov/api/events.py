@@ -34,7 +34,7 @@ from gridgov.accounts import permissions
 from gridgov.accounts.models import Department, DepartmentKind, User
 from gridgov.api.errors import ErrorOut
 from gridgov.api.fields import Limit, Offset, Text, limited
-from gridgov.events import selectors, workflow
+from gridgov.events import catalogue, selectors, workflow
 from gridgov.events import attachments
 from gridgov.events.attachments import Upload
 from gridgov.events.models import (
@@ -486,8 +486,7 @@ def _extension(user: User, extension_id: int) -> Extension:
 
 
 def _category(code: str) -> Category | None:
-    # Not its major class: a report needs only its id, and reads of the event join it.
-    return Category.objects.filter(code=code, is_active=True).first()
+    return catalogue.active_category(code)
 
 
 def _report_key(body_key: str | None, header_key: str | None) -> str:

@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from gridgov.events.models import Category, DeadlineRule, Level, LimitUnit, Step
+from gridgov.events import catalogue
+from gridgov.events.models import Category, Level, LimitUnit, Step
 from gridgov.lib import workdays
 from gridgov.worktime.calendar import current_calendar
 
@@ -56,12 +57,9 @@ def longest_window(limit: int, unit: str, hours_per_day: float) -> float:
 def limit_for(category: Category, level: int, step: str) -> Limit:
     """The rule of the minor class, else of its major class, else the default."""
     candidates = [category.pk] + ([category.parent_id] if category.parent_id else [])
-    rules = {
-        r.category_id: r
-        for r in DeadlineRule.objects.filter(category_id__in=candidates, level=level, step=step)
-    }
+    rules = catalogue.current().rules
     for category_id in candidates:
-        rule = rules.get(category_id)
+        rule = rules.get((category_id, level, step))
         if rule is not None:
             return Limit(rule.limit, rule.unit, rule.warning_hours or None)
     return DEFAULTS[level][step]

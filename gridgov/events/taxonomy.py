@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from gridgov.accounts import permissions
 from gridgov.accounts.models import Department, User
 from gridgov.accounts.permissions import EDIT
-from gridgov.events import deadlines, workflow
+from gridgov.events import catalogue, deadlines, workflow
 from gridgov.events.models import Category, DeadlineRule, Event, Level, LimitUnit, RoutingRule, Step
 from gridgov.lib import codes
 from gridgov.regions.models import Grid, Region
@@ -222,6 +222,7 @@ def save_category(
     category.name, category.keywords = name, keywords
     category.filing_rule, category.closing_rule = filing_rule.strip(), closing_rule.strip()
     category.save()
+    catalogue.changed()
     return category
 
 
@@ -237,6 +238,7 @@ def set_category_active(*, by: User, category: Category, active: bool) -> int:
         targets = Category.objects.filter(Q(pk=category.pk) | Q(parent=category))
     changed = targets.exclude(is_active=active).update(is_active=active)
     category.is_active = active
+    catalogue.changed()
     return changed
 
 
@@ -301,6 +303,7 @@ def save_deadline_rule(
         step=step,
         defaults={"limit": limit, "unit": unit, "warning_hours": warning_hours},
     )
+    catalogue.changed()
     return rule
 
 
@@ -309,6 +312,7 @@ def delete_deadline_rule(*, by: User, category: Category, level: int, step: str)
     """Drop the class's own rule: the step falls back to the major class's or the default."""
     _require_editor(by)
     deleted, _ = DeadlineRule.objects.filter(category=category, level=level, step=step).delete()
+    catalogue.changed()
     return bool(deleted)
 
 

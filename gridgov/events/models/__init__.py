@@ -17,7 +17,7 @@ from gridgov.events.models.event import (
     Step,
 )
 from gridgov.events.models.supervision import Notice, NoticeKind, SupervisionOrder
-from gridgov.events.models.taxonomy import Category, DeadlineRule, LimitUnit, RoutingRule
+from gridgov.events.models.taxonomy import Category, DeadlineRule, LimitUnit, RoutingRule, TaxonomyVersion
 
 __all__ = [
     "FINAL",
@@ -43,4 +43,5 @@ __all__ = [
     "Status",
     "Step",
     "SupervisionOrder",
+    "TaxonomyVersion",
 ]

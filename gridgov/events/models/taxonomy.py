@@ -81,3 +81,10 @@ class RoutingRule(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["category", "region_prefix"], name="unique_routing_rule")
         ]
+
+
+class TaxonomyVersion(models.Model):
+    """One row whose stamp changes with every change to the classes or their deadline
+    rules, so that every process knows to read them again (events/catalogue.py)."""
+
+    stamp = models.CharField(max_length=32, blank=True)
