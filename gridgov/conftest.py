@@ -16,6 +16,7 @@ one grid. The personas:
 import pytest
 
 from gridgov.accounts.models import Department, DepartmentKind, DepartmentLevel, Role, RoleAssignment, User
+from gridgov.events import catalogue
 from gridgov.regions import locator, territory
 from gridgov.regions.models import Level
 
@@ -41,6 +42,14 @@ def _fresh_locator(settings):
     locator.forget()
     yield
     locator.forget()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_catalogue():
+    # Each test's changes to the classes are rolled back, and the stamp with them.
+    catalogue.forget()
+    yield
+    catalogue.forget()
 
 
 class World:
