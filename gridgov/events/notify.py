@@ -7,13 +7,14 @@ happens only after the transaction that decided it has committed.
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django_tasks_db import DatabaseBackend
 
 from gridgov.accounts.models import Role, User
 from gridgov.events.models import Coordination, Event, Notice
+from gridgov.lib import once
 
 
 def issue(
@@ -32,21 +33,7 @@ def issue(
     notices = [
         Notice(event=event, kind=kind, due_at=due_at, recipient=r, text=text, created_at=now) for r in people
     ]
-    if not notices:
-        return []
-    try:
-        # Usually none of them exists yet (a new event, a new step): one INSERT for all.
-        with transaction.atomic():
-            created = Notice.objects.bulk_create(notices)
-    except IntegrityError:
-        created = []
-        for notice in notices:
-            try:
-                with transaction.atomic():
-                    notice.save(force_insert=True)
-                created.append(notice)
-            except IntegrityError:
-                continue  # already issued, by us earlier or by another sweeper just now
+    created = once.insert_new(notices)
     _send_after_commit([n.pk for n in created])
     return created
 

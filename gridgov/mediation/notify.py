@@ -11,11 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from gridgov.accounts.models import Role, User
+from gridgov.lib import once
 from gridgov.mediation.models import Case, CaseNotice
 
 # The 矛盾纠纷 major class of the event taxonomy, for a dispute type mapped to no minor class.
@@ -31,20 +32,7 @@ def issue(
     notices = [
         CaseNotice(case=case, kind=kind, due_at=due_at, recipient=r, text=text, created_at=now) for r in people
     ]
-    if not notices:
-        return []
-    try:
-        with transaction.atomic():
-            created = CaseNotice.objects.bulk_create(notices)
-    except IntegrityError:
-        created = []
-        for notice in notices:
-            try:
-                with transaction.atomic():
-                    notice.save(force_insert=True)
-                created.append(notice)
-            except IntegrityError:
-                continue  # already issued, by us earlier or by another sweeper just now
+    created = once.insert_new(notices)
     if created:
         ids = [n.pk for n in created]
         transaction.on_commit(lambda: _enqueue(ids))
