@@ -38,6 +38,7 @@ from gridgov.events import catalogue, selectors, workflow
 from gridgov.events import attachments
 from gridgov.events.attachments import Upload
 from gridgov.events.models import (
+    EVENT_CODE,
     Attachment,
     Category,
     Event,
@@ -467,12 +468,9 @@ def _detail_out(user: User, code: str) -> dict:
 
 # --- access --------------------------------------------------------------------------------
 
-_EVENT_CODE = re.compile(r"[A-Za-z0-9-]{1,32}")
-
-
 def _event(user: User, code: str) -> Event:
     """The event, if the user may see it; 404 otherwise, so its existence is not revealed."""
-    if not _EVENT_CODE.fullmatch(code):
+    if not EVENT_CODE.fullmatch(code):
         raise Http404("事件不存在")
     event = get_object_or_404(Event.objects.select_related("category__parent", "lead", "reporter"), code=code)
     permissions.require(user, permissions.VIEW, event)
@@ -711,7 +709,7 @@ def merge(request: HttpRequest, code: str, body: MergeIn) -> dict:
     event = _event(request.user, code)
     into = (
         permissions.visible_events(request.user, Event.objects.filter(code=body.into)).first()
-        if _EVENT_CODE.fullmatch(body.into)
+        if EVENT_CODE.fullmatch(body.into)
         else None
     )
     if into is None:

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 
 from gridgov.accounts import permissions
 from gridgov.accounts.models import User
-from gridgov.events.models import Attachment, Event, EventLog
+from gridgov.events.models import EVENT_CODE, Attachment, Event, EventLog
 
 # What a file's first bytes must be for each accepted type; the name and the browser's
 # content type are not trusted.
@@ -93,6 +93,8 @@ def attachment_for(user: User, *, code: str, pk: int | str) -> Attachment:
     """The file `pk` of the event `code`, if the user may see that event; 404 otherwise,
     so neither the event nor the file is revealed. The page and the API both fetch files
     through here: files are never on a public URL."""
+    if not EVENT_CODE.fullmatch(code):
+        raise Http404("文件不存在")
     attachment = get_object_or_404(Attachment.objects.select_related("event"), pk=pk, event__code=code)
     permissions.require(user, permissions.VIEW, attachment.event)
     return attachment

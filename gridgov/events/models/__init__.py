@@ -1,4 +1,5 @@
 from gridgov.events.models.event import (
+    EVENT_CODE,
     FINAL,
     OPEN,
     STEP_OF_STATUS,
@@ -20,6 +21,7 @@ from gridgov.events.models.supervision import Notice, NoticeKind, SupervisionOrd
 from gridgov.events.models.taxonomy import Category, DeadlineRule, LimitUnit, RoutingRule, TaxonomyVersion
 
 __all__ = [
+    "EVENT_CODE",
     "FINAL",
     "OPEN",
     "STEP_OF_STATUS",

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import re
 from datetime import UTC
 
 from django.db import models
@@ -81,6 +82,12 @@ class EventSequence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["district", "year"], name="unique_event_sequence")]
+
+
+# What an event code can look like (SJ-330502-2026-000123). A code from a URL or a request is
+# matched against it before any lookup, so a string the database refuses (a NUL, say) is
+# "no such event" and not a server error.
+EVENT_CODE = re.compile(r"[A-Za-z0-9-]{1,32}")
 
 
 class Event(models.Model):

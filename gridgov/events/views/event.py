@@ -2,7 +2,6 @@
 actions the current user may take in its current state. Each button posts one small form to
 one view that calls one workflow function."""
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,17 +18,12 @@ from gridgov.accounts import permissions
 from gridgov.accounts.models import User
 from gridgov.events import forms as event_forms
 from gridgov.events import attachments, selectors, workflow
-from gridgov.events.models import Event, ExtensionStatus, LogAction, Status, Step
+from gridgov.events.models import EVENT_CODE, Event, ExtensionStatus, LogAction, Status, Step
 from gridgov.events.workflow import SATISFACTION, TransitionError
 from gridgov.lib.forms import add_service_errors
 from gridgov.regions.views.browse import map_settings
 
 CONFLICT = "事件刚被他人处理，请刷新后查看最新状态"
-
-# What an event code can look like (SJ-330502-2026-000123): anything else is not looked up,
-# so a string the database refuses (a NUL, say) is a 404 and not a server error.
-EVENT_CODE = re.compile(r"[A-Za-z0-9-]{1,32}")
-
 
 def get_event_for(user: User, code: str) -> Event:
     """The event with this code, or 404 when the user may not see it (whether it exists or
