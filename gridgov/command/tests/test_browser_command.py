@@ -26,8 +26,11 @@ def _taxonomy(transactional_db):
 @pytest.fixture
 def busy_town(world, street_vending):
     now = timezone.now()
+    # A few minutes apart, newest first, and all of them today's intake even when the test
+    # runs just after midnight: then they are squeezed in between midnight and now.
+    today = now - timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     events = [
-        report_in_a1(world, street_vending, at=now - timedelta(minutes=3 * i + 1), lon=120.002 + 0.0012 * i,
+        report_in_a1(world, street_vending, at=now - min(timedelta(minutes=3 * i + 1), today * (i + 1) / 7), lon=120.002 + 0.0012 * i,
                      lat=30.004 + 0.0011 * i, title=f"占道经营 {i + 1} 号点")
         for i in range(6)
     ]
