@@ -108,15 +108,20 @@ def manifest(request):
         "display": "standalone",
         "background_color": "#ffffff",
         "theme_color": "#b3261e",
-        "icons": [{"src": static("field/icon.svg"), "sizes": "any", "type": "image/svg+xml", "purpose": "any"}],
+        # PNGs at the two sizes every Android and iOS home screen takes; the SVG for the rest.
+        "icons": [
+            {"src": static("field/icon-192.png"), "sizes": "192x192", "type": "image/png", "purpose": "any"},
+            {"src": static("field/icon-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "any"},
+            {"src": static("field/icon.svg"), "sizes": "any", "type": "image/svg+xml", "purpose": "any"},
+        ],
     }
     return HttpResponse(json.dumps(data, ensure_ascii=False), content_type="application/manifest+json")
 
 
 # The pages and files the phone keeps, so the app opens without signal.
-SHELL_PAGES = ["field_today", "field_report", "field_visit", "field_inspect"]
+SHELL_PAGES = ["field_today", "field_report", "field_visit", "field_inspect", "field_history"]
 SHELL_STATIC = [
-    "field/phone.css", "field/phone.js", "field/icon.svg", "vendor/idb/umd.js",
+    "field/phone.css", "field/phone.js", "field/icon.svg", "field/icon-192.png", "vendor/idb/umd.js",
     "vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css", "gridgov/app.css",
 ]
 

@@ -3,7 +3,10 @@
 import time
 
 import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.test import Client
+from PIL import Image
 
 from gridgov.field import patrols
 from gridgov.field.models import ChecklistItem, PlaceKind, TownAttendance
@@ -35,6 +38,23 @@ def test_the_service_worker_is_served_under_m_with_the_app_shell(world):
     assert '"/m/report/"' in body and "vendor/idb/umd.js" in body
     manifest = Client().get("/m/manifest.webmanifest").json()
     assert manifest["scope"] == "/m/" and manifest["display"] == "standalone"
+
+
+def test_the_app_installs_with_png_icons_of_the_sizes_home_screens_take(world):
+    manifest = Client().get("/m/manifest.webmanifest").json()
+    pngs = {icon["sizes"]: icon["src"] for icon in manifest["icons"] if icon["type"] == "image/png"}
+    assert set(pngs) == {"192x192", "512x512"}
+    for sizes, src in pngs.items():
+        path = finders.find(src.removeprefix(settings.STATIC_URL))
+        assert path, src
+        with Image.open(path) as image:
+            assert image.format == "PNG" and "x".join(map(str, image.size)) == sizes
+    page = client_for(world.gina).get("/m/").content.decode()
+    assert 'rel="apple-touch-icon"' in page and "icon-192.png" in page
+
+
+def test_the_history_page_is_kept_for_opening_without_signal(world):
+    assert '"/m/history/"' in Client().get("/m/sw.js").content.decode()
 
 
 def test_the_report_page_offers_the_categories_to_search(world):
