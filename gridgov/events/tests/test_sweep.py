@@ -300,17 +300,9 @@ def test_two_passes_at_the_same_moment_issue_one_of_each(world, street_vending):
     assert (first.orders, second.orders) == (3, 0)
 
 
-@pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),
-    reason="SQLite lets one writer in at a time, so two sweepers cannot overlap; see PostgreSQL",
-)
-@pytest.mark.django_db(transaction=True)
-def test_two_sweepers_at_once_issue_exactly_one_order_and_one_set_of_notices(world, hank):
-    # A transactional test empties every table when it ends, the migration's taxonomy too.
-    install_default_taxonomy()
-    street_vending = Category.objects.get(code="0503")
-    events = [dispatched(world, street_vending) for _ in range(8)]
-    moment = max(e.due_at for e in events)
+def two_sweepers_at_once(moment) -> list:
+    """Run two sweeps of `moment` in two threads (a connection each), released together;
+    return both results, failing on any error."""
     barrier = threading.Barrier(2)
     results, errors = [], []
 
@@ -328,8 +320,22 @@ def test_two_sweepers_at_once_issue_exactly_one_order_and_one_set_of_notices(wor
         t.start()
     for t in threads:
         t.join(timeout=60)
-
     assert errors == []
+    return results
+
+
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),
+    reason="SQLite lets one writer in at a time, so two sweepers cannot overlap; see PostgreSQL",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_sweepers_at_once_issue_exactly_one_order_and_one_set_of_notices(world, hank):
+    # A transactional test empties every table when it ends, the migration's taxonomy too.
+    install_default_taxonomy()
+    street_vending = Category.objects.get(code="0503")
+    events = [dispatched(world, street_vending) for _ in range(8)]
+    moment = max(e.due_at for e in events)
+    results = two_sweepers_at_once(moment)
     assert sum(r.orders for r in results) == 8 and sum(r.failures for r in results) == 0
     for event in events:
         assert SupervisionOrder.objects.filter(event=event).count() == 1
@@ -354,25 +360,7 @@ def test_two_sweepers_at_once_send_each_reminder_exactly_once(world, hank):
     events = [dispatched(world, street_vending) for _ in range(8)]
     moment = max(e.warn_at for e in events)
     assert moment < min(e.due_at for e in events)
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def sweeper() -> None:
-        try:
-            barrier.wait(timeout=10)
-            results.append(sweep.sweep_once(moment))
-        except Exception as exc:  # surfaced by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sweeper) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-
-    assert errors == []
+    results = two_sweepers_at_once(moment)
     assert sum(r.reminders for r in results) == 8 and sum(r.failures for r in results) == 0
     assert sum(r.orders for r in results) == 0
     for event in events:
