@@ -119,9 +119,9 @@ def manifest(request):
 
 
 # The pages and files the phone keeps, so the app opens without signal.
-SHELL_PAGES = ["field_today", "field_report", "field_visit", "field_inspect", "field_history"]
+SHELL_PAGES = ["field_today", "field_report", "field_visit", "field_inspect"]
 SHELL_STATIC = [
-    "field/phone.css", "field/phone.js", "field/icon.svg", "field/icon-192.png", "vendor/idb/umd.js",
+    "field/phone.css", "field/phone.js", "field/icon.svg", "vendor/idb/umd.js",
     "vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css", "gridgov/app.css",
 ]
 

@@ -53,10 +53,6 @@ def test_the_app_installs_with_png_icons_of_the_sizes_home_screens_take(world):
     assert 'rel="apple-touch-icon"' in page and "icon-192.png" in page
 
 
-def test_the_history_page_is_kept_for_opening_without_signal(world):
-    assert '"/m/history/"' in Client().get("/m/sw.js").content.decode()
-
-
 def test_the_report_page_offers_the_categories_to_search(world):
     body = client_for(world.gina).get("/m/report/").content.decode()
     assert "\\u5360\\u9053" in body and 'id="category-data"' in body
