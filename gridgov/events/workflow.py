@@ -257,11 +257,8 @@ def _create_report(
     at: datetime | None = None,
 ) -> tuple[Event, bool]:
     at = _now(at)
-    if idempotency_key:
-        # Only the id: a repeated key is rare, the check is on every report.
-        seen = list(Event.objects.filter(reporter=by, idempotency_key=idempotency_key).order_by().values_list("pk", flat=True)[:1])
-        if seen:
-            return Event.objects.get(pk=seen[0]), False
+    # A repeated idempotency key is rare and every report would pay for looking it up
+    # first: the unique key on (reporter, idempotency_key) finds it at the insert instead.
     grid = check_report(
         by=by, title=title, description=description, category=category, level=level, source=source,
         lon=lon, lat=lat,
@@ -283,7 +280,8 @@ def _create_report(
                 row = _next_log_row(event, action=LogAction.REPORT, by=by, at=at, new=Status.REPORTED)
             event.save(force_insert=True)
     except IntegrityError:
-        # The same key arrived twice at the same moment: the other request created it.
+        # The key was used before, or arrived twice at the same moment: the savepoint gives
+        # the number back, and the answer is the event the first request created.
         event.pk = None
         existing = Event.objects.filter(reporter=by, idempotency_key=idempotency_key).first()
         if existing is None:
