@@ -123,6 +123,9 @@ class PlaceKind(models.Model):
     name = models.CharField("名称", max_length=50)
     sort_order = models.PositiveIntegerField("排序", default=0)
     is_active = models.BooleanField("启用", default=True)
+    # A place of this kind is due for a routine inspection this many days after its latest
+    # one (see selectors.due_inspections); 0 means no routine inspection.
+    interval_days = models.PositiveIntegerField("例行排查周期（天）", default=0)
 
     class Meta:
         verbose_name = "场所类型"
@@ -141,6 +144,10 @@ class ChecklistItem(models.Model):
     category = models.ForeignKey(Category, verbose_name="隐患分类", on_delete=models.PROTECT, related_name="+")
     sort_order = models.PositiveIntegerField("排序", default=0)
     is_active = models.BooleanField("启用", default=True)
+    # The text as the default checklist shipped it, kept when the administrator edits the
+    # item, so installing the defaults again knows the item is there; empty for the
+    # administrator's own items.
+    shipped_text = models.CharField("默认检查内容", max_length=200, blank=True, editable=False)
 
     class Meta:
         verbose_name = "检查项"
@@ -174,7 +181,13 @@ class Inspection(models.Model):
         verbose_name_plural = "隐患排查"
         ordering = ["-inspected_at"]
         constraints = [models.UniqueConstraint(fields=["worker", "key"], name="unique_inspection_key")]
-        indexes = [models.Index(fields=["area_code", "-inspected_at"], name="inspection_area")]
+        indexes = [
+            models.Index(fields=["area_code", "-inspected_at"], name="inspection_area"),
+            # A place is its kind, name and address: its latest inspection is looked up by them.
+            models.Index(
+                fields=["kind", "place", "address", "-inspected_at"], name="inspection_place"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} · {self.place}"
@@ -191,6 +204,34 @@ class InspectionResult(models.Model):
     class Meta:
         ordering = ["item__sort_order", "item_id"]
         constraints = [models.UniqueConstraint(fields=["inspection", "item"], name="unique_inspection_item")]
+
+
+class InspectionPhoto(models.Model):
+    """A photo of one checked item, passed or failed. A photo handed to a hazard event (the
+    one a failed item opened, or the 核查/返工 step of a re-inspection) shares the stored
+    file of that event's attachment instead of being kept twice."""
+
+    result = models.ForeignKey(InspectionResult, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(upload_to="inspections/%Y/%m/")
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField()
+    attachment = models.ForeignKey(
+        "events.Attachment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "检查照片"
+        verbose_name_plural = "检查照片"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
 
 
 class TownAttendance(models.Model):

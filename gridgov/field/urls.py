@@ -16,5 +16,6 @@ urlpatterns = [
     path("field/checklists/", views.manage_checklists, name="field_manage_checklists"),
     path("field/checklists/item/", views.manage_checklist_item, name="field_manage_checklist_item"),
     path("field/checklists/kind/", views.manage_checklist_kind, name="field_manage_checklist_kind"),
+    path("field/checklists/interval/", views.manage_checklist_interval, name="field_manage_checklist_interval"),
     path("field/attendance/", views.manage_attendance, name="field_manage_attendance"),
 ]

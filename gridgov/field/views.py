@@ -234,6 +234,24 @@ def manage_checklist_kind(request):
 
 
 @login_required
+@login_required
+@require_POST
+def manage_checklist_interval(request):
+    _administrator(request)
+    kind = get_object_or_404(PlaceKind, pk=request.POST.get("kind") or 0)
+    try:
+        checklists.set_interval(kind=kind, days=request.POST.get("interval_days", ""))
+        if kind.interval_days:
+            messages.success(request, f"「{kind.name}」每 {kind.interval_days} 天例行排查一次")
+        else:
+            messages.success(request, f"「{kind.name}」不做例行排查")
+    except ValidationError as exc:
+        for errors in exc.message_dict.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect(f"{reverse('field_manage_checklists')}#kind-{kind.pk}")
+
+
 def manage_attendance(request):
     scopes = permissions.require_scopes(request.user, permissions.EDIT)
     towns = Region.objects.filter(level=Level.TOWN).filter(

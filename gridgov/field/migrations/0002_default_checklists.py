@@ -2,12 +2,9 @@ from django.db import migrations
 
 
 def install(apps, schema_editor):
-    from gridgov.field.checklists import install_default_checklists
-
-    install_default_checklists(
-        apps.get_model("field", "PlaceKind"), apps.get_model("field", "ChecklistItem"),
-        apps.get_model("events", "Category"),
-    )
+    # The default checklists are installed by 0004, once the models have every column the
+    # installer fills (an install that ran here before is completed there).
+    pass
 
 
 class Migration(migrations.Migration):

@@ -59,7 +59,7 @@ def _results(kind, failed=()):
 
 def test_each_failed_item_opens_a_hazard_event_and_the_reinspection_closes_it(api, gina_api, world):
     kind = PlaceKind.objects.get(code="rental")
-    charging = kind.items.get(text__startswith="电动自行车")
+    charging = kind.items.get(text__startswith="电动自行车未在楼道")
     response = gina_api.post("/api/inspections", {
         "key": "i1", "kind": "rental", "place": "衣裳街 8 号出租房", "lon": 120.005, "lat": 30.01,
         "results": _results(kind, failed={charging.pk}), f"photo_{charging.pk}": photo(),
