@@ -168,7 +168,7 @@ def server_env(args) -> dict:
 
 
 class Server:
-    """`gridgov serve` in the background; its output (gunicorn's access log) goes to a file."""
+    """`gridgov serve` in the background (no access log, the default); its output goes to a file."""
 
     def __init__(self, args) -> None:
         self.port = free_port()
@@ -536,7 +536,7 @@ def main() -> None:
         "setup": {
             "territory": "demo district (gridgov demo): 540 grids",
             "server": f"gunicorn via gridgov serve, {args.workers} workers x {args.threads} threads, "
-                      "GRIDGOV_DEBUG=0, CONN_MAX_AGE=600",
+                      "GRIDGOV_DEBUG=0, CONN_MAX_AGE=600, no access log",
             "clients": args.clients, "runs": args.runs, "duration_s": args.duration, "warmup_s": args.warmup,
         },
         "events_per_second": rate,

@@ -255,7 +255,7 @@ def main() -> None:
     non_2xx = sum(n for r in runs for s, n in r["statuses"].items() if not s.startswith("2"))
     results = {
         "setup": {"clients": args.clients, "batch": args.batch, "runs": args.runs, "duration_s": args.duration,
-                  "server": f"gunicorn {args.workers} workers × {args.threads} threads"},
+                  "server": f"gunicorn {args.workers} workers × {args.threads} threads, no access log"},
         "points_per_second": intake.spread(rate),
         "batches_per_second": intake.spread([r["batches_per_second"] for r in runs]),
         "latency_ms": {p: intake.spread([r["latency_ms"][p] for r in runs]) for p in ("p50", "p95", "p99")},
