@@ -5,14 +5,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from gridgov.accounts import permissions
 from gridgov.accounts.models import Role, RoleAssignment, User
 from gridgov.events.models import Event, Status
 from gridgov.field import tracks
-from gridgov.field.models import Inspection, InspectionResult, Patrol, TrackBatch, Visit
+from gridgov.field.models import Inspection, InspectionResult, Patrol, PlaceKind, TrackBatch, Visit
 
 # A patrol with no fix for this long is not shown as on patrol: the phone is off.
 STALE_AFTER = timedelta(hours=12)
@@ -153,17 +153,69 @@ def worker_grids(user: User) -> list[str]:
 
 
 @dataclass
+class DueInspection:
+    """A place due for its routine inspection: `latest` is its latest inspection."""
+
+    latest: Inspection
+    due_on: date
+    days_overdue: int
+
+
+def due_inspections(
+    user: User, *, now: datetime | None = None, limit: int = 50
+) -> list[DueInspection]:
+    """Places in the worker's grids whose latest inspection is older than their kind's
+    routine interval, the longest overdue first. A place is its kind, name and address
+    (a re-inspection keeps them); its latest inspection is looked for in the worker's
+    village, where a re-inspection of it may have been located in a neighbouring grid."""
+    grids = worker_grids(user)
+    routine = PlaceKind.objects.filter(is_active=True, interval_days__gt=0)
+    kinds = list(routine.values_list("pk", "interval_days"))
+    if not grids or not kinds:
+        return []
+    today = timezone.localdate(now)
+    tz = timezone.get_current_timezone()
+
+    def cutoff(interval_days: int) -> datetime:
+        # Due on the day `interval_days` after the latest inspection's day.
+        return datetime.combine(today - timedelta(days=interval_days - 1), time.min, tzinfo=tz)
+
+    overdue = Q()
+    for kind_id, interval_days in kinds:
+        overdue |= Q(kind_id=kind_id, inspected_at__lt=cutoff(interval_days))
+    later = Inspection.objects.filter(
+        permissions.scope_q([g[:12] for g in grids], "area_code"),
+        kind_id=OuterRef("kind_id"), place=OuterRef("place"), address=OuterRef("address"),
+    ).filter(
+        Q(inspected_at__gt=OuterRef("inspected_at"))
+        | Q(inspected_at=OuterRef("inspected_at"), pk__gt=OuterRef("pk"))
+    )
+    rows = (
+        Inspection.objects.filter(permissions.scope_q(grids, "area_code")).filter(overdue)
+        .exclude(Exists(later)).select_related("kind").order_by("inspected_at")[: limit * 4]
+    )
+    due = []
+    for row in rows:
+        due_on = timezone.localdate(row.inspected_at) + timedelta(days=row.kind.interval_days)
+        due.append(DueInspection(row, due_on, (today - due_on).days))
+    due.sort(key=lambda d: (-d.days_overdue, d.latest.place))
+    return due[:limit]
+
+
+@dataclass
 class Today:
     to_verify: list[Event]
     due_soon: list[Event]
     reinspections: list[InspectionResult]
     follow_ups: list[Visit]
     patrol: Patrol | None
+    due_inspections: list[DueInspection]
 
 
 def today(user: User) -> Today:
     """A grid worker's list: their events waiting for their check, open events of their
-    grids by deadline, hazards to re-inspect, households to visit again."""
+    grids by deadline, hazards to re-inspect, households to visit again, places due for
+    their routine inspection."""
     grids = worker_grids(user)
     in_grids = permissions.scope_q(grids, "area_code")
     to_verify = list(
@@ -180,7 +232,8 @@ def today(user: User) -> Today:
     )
     follow_ups = list(Visit.objects.filter(in_grids, follow_up=True).order_by("visited_at")[:50])
     patrol = Patrol.objects.filter(worker=user, ended_at__isnull=True).first()
-    return Today(to_verify, due_soon, reinspections, follow_ups, patrol)
+    due = due_inspections(user)
+    return Today(to_verify, due_soon, reinspections, follow_ups, patrol, due)
 
 
 def history(user: User, *, limit: int = 30) -> dict:
