@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
@@ -284,6 +285,7 @@ class InspectionOut(Schema):
     kind: str
     failed_count: int
     events: list[str]
+    photo_count: int = Field(description="本次检查存下的照片数（各检查项合计）")
 
 
 def _answers(raw: str) -> list[inspections.Answer]:
@@ -305,27 +307,33 @@ def _answers(raw: str) -> list[inspections.Answer]:
 )
 def record_inspection(request: HttpRequest, body: Annotated[InspectionIn, JsonOrForm(...)]) -> Status:
     """Record a hazard inspection (隐患排查), or a re-inspection (`previous`). As a form,
-    the photos of a failed item go in files named `photo_<item id>`. Each failed item
-    opens a hazard event; on a re-inspection an item that now passes closes its event."""
+    the photos of any answered item go in files named `photo_<item id>` (or
+    `photos_<item id>`), checked as event attachments are; a bad file answers 422 under
+    that field, naming the item. Each failed item opens a hazard event with its photos;
+    on a re-inspection an item that now passes closes its event, one that still fails
+    sends it back for rework, and its photos are that step's evidence."""
     previous = None
     if body.previous is not None:
         previous = Inspection.objects.select_related("kind").filter(pk=body.previous).first()
         if previous is None or not permissions.may_view_field_record(request.user, previous):
             raise ValidationError({"previous": "没有这次检查"})
     kind = PlaceKind.objects.filter(code=body.kind).first() if body.kind else None
-    photos = {}
+    photos: dict[int, list] = {}
     if request.content_type == "multipart/form-data":
         for name in request.FILES:
-            if name.startswith("photo_") and name[6:].isdigit():
-                photos[int(name[6:])] = request.FILES.getlist(name)
+            prefix, _, item_id = name.partition("_")
+            if prefix in ("photo", "photos") and item_id.isdigit():
+                photos.setdefault(int(item_id), []).extend(request.FILES.getlist(name))
     inspection, created = inspections.record(
         by=request.user, key=body.key, kind=kind, place=body.place, address=body.address, lon=body.lon,
         lat=body.lat, answers=_answers(body.results), photos=photos, previous=previous, at=body.inspected_at,
     )
-    events = [r.event.code for r in inspection.results.select_related("event") if r.event_id]
+    results = list(inspection.results.select_related("event").annotate(photo_count=Count("photos")))
     return Status(201 if created else 200, {
         "id": inspection.pk, "place": inspection.place, "kind": inspection.kind.name,
-        "failed_count": inspection.failed_count, "events": events,
+        "failed_count": inspection.failed_count,
+        "events": [r.event.code for r in results if r.event_id],
+        "photo_count": sum(r.photo_count for r in results),
     })
 
 

@@ -87,6 +87,20 @@ def visible_patrols(user: User) -> QuerySet:
     )
 
 
+def visible_inspections(user: User) -> QuerySet:
+    """Inspections in the user's scopes, and the user's own."""
+    return (
+        Inspection.objects.filter(
+            permissions.scope_q(permissions.scopes(user), "area_code") | Q(worker=user)
+        ).select_related("worker", "kind")
+    )
+
+
+def inspection_results(inspection: Inspection) -> list[InspectionResult]:
+    """The inspection's answers in checklist order, with their events and photos."""
+    return list(inspection.results.select_related("item", "event").prefetch_related("photos"))
+
+
 # --- indicators ------------------------------------------------------------------------------
 
 

@@ -13,6 +13,14 @@ urlpatterns = [
     path("field/patrols/", views.patrols, name="field_patrols"),
     path("field/patrols/<int:patrol_id>/", views.patrol_detail, name="field_patrol"),
     path("field/indicators/", views.indicators, name="field_indicators"),
+    path("field/inspections/", views.inspection_list, name="field_inspections"),
+    path(
+        "field/inspections/<int:inspection_id>/", views.inspection_detail, name="field_inspection"
+    ),
+    path(
+        "field/inspections/<int:inspection_id>/photos/<int:photo_id>",
+        views.inspection_photo, name="field_inspection_photo",
+    ),
     path("field/checklists/", views.manage_checklists, name="field_manage_checklists"),
     path("field/checklists/item/", views.manage_checklist_item, name="field_manage_checklist_item"),
     path("field/checklists/kind/", views.manage_checklist_kind, name="field_manage_checklist_kind"),

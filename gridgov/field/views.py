@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -18,13 +18,20 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from gridgov.accounts import permissions
+from gridgov.events import attachments
 from gridgov.events.models import Category
 from gridgov.field import attendance, checklists, selectors
-from gridgov.field.models import FindingKind, Inspection, Patrol, PlaceKind, TownAttendance
+from gridgov.field.models import (
+    FindingKind,
+    Inspection,
+    InspectionPhoto,
+    Patrol,
+    PlaceKind,
+    TownAttendance,
+)
 from gridgov.lib import codes
 from gridgov.regions.models import Grid, Level, Region
 from gridgov.regions.selectors import grid_features
-
 
 # A fix every this many seconds while on patrol (setting FIELD_TRACK_INTERVAL_SECONDS).
 TRACK_INTERVAL_SECONDS = 10
@@ -90,6 +97,37 @@ def inspect(request):
         if not permissions.may_view_field_record(user, previous):
             raise PermissionDenied("不在您负责的网格范围内")
     return _render(request, "field/inspect.html", {"checklists": _checklists(), "previous": previous})
+
+
+@login_required
+def inspection_detail(request, inspection_id: int):
+    """One inspection with each item's answer, note, event and photos: for its worker and
+    whoever's scope covers its grid."""
+    inspection = _visible_inspection(request.user, inspection_id)
+    return render(request, "field/inspection.html", {
+        "inspection": inspection, "results": selectors.inspection_results(inspection),
+        "may_reinspect": permissions.is_grid_worker(request.user),
+    })
+
+
+@login_required
+def inspection_photo(request, inspection_id: int, photo_id: int):
+    inspection = _visible_inspection(request.user, inspection_id)
+    photo = get_object_or_404(InspectionPhoto, pk=photo_id, result__inspection=inspection)
+    return attachments.file_response(photo)
+
+
+@login_required
+def inspection_list(request):
+    rows = selectors.visible_inspections(request.user).order_by("-inspected_at")[:200]
+    return render(request, "field/inspections.html", {"inspections": rows})
+
+
+def _visible_inspection(user, inspection_id: int) -> Inspection:
+    inspection = get_object_or_404(Inspection.objects.select_related("kind", "worker", "grid"), pk=inspection_id)
+    if not permissions.may_view_field_record(user, inspection):
+        raise Http404("不存在或不在您的管辖范围内")
+    return inspection
 
 
 @login_required
@@ -234,7 +272,6 @@ def manage_checklist_kind(request):
 
 
 @login_required
-@login_required
 @require_POST
 def manage_checklist_interval(request):
     _administrator(request)
@@ -252,6 +289,7 @@ def manage_checklist_interval(request):
     return redirect(f"{reverse('field_manage_checklists')}#kind-{kind.pk}")
 
 
+@login_required
 def manage_attendance(request):
     scopes = permissions.require_scopes(request.user, permissions.EDIT)
     towns = Region.objects.filter(level=Level.TOWN).filter(

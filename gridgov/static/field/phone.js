@@ -553,13 +553,17 @@
         li.innerHTML = '<p class="item-text"></p><div class="verdict">' +
           '<label class="pass"><input type="radio" value="1" name="item-' + item.id + '"> 合格</label>' +
           '<label class="fail"><input type="radio" value="0" name="item-' + item.id + '"> 不合格</label></div>' +
-          '<div class="failed" hidden><input type="text" class="note" maxlength="500" placeholder="问题说明">' +
+          '<div class="failed" hidden><input type="text" class="note" maxlength="500" placeholder="问题说明"></div>' +
+          '<div class="answered" hidden>' +
           '<label class="photo-pick small">拍照<input type="file" accept="image/*" capture="environment" multiple></label>' +
           '<div class="thumbs"></div></div>';
         li.querySelector(".item-text").textContent = item.text;
         pickers[item.id] = photoPicker(li.querySelector("input[type=file]"), li.querySelector(".thumbs"));
         li.querySelectorAll("input[type=radio]").forEach(function (r) {
-          r.addEventListener("change", function () { li.querySelector(".failed").hidden = r.value !== "0"; });
+          r.addEventListener("change", function () {
+            li.querySelector(".failed").hidden = r.value !== "0";
+            li.querySelector(".answered").hidden = false; // any answered item may carry photos
+          });
         });
         list.appendChild(li);
       });
@@ -578,7 +582,7 @@
         if (!checked) { errors.push("第 " + (n + 1) + " 项未选择"); return; }
         var id = Number(li.dataset.item);
         results.push({ item: id, passed: checked.value === "1", note: li.querySelector(".note").value.trim() });
-        if (checked.value === "0") { files = files.concat(pickers[id].files("photo_" + id)); }
+        files = files.concat(pickers[id].files("photo_" + id));
       });
       if (kindSelect && !kindSelect.value) { errors.push("请选择场所类型"); }
       if (kindSelect && !$("inspect-place").value.trim()) { errors.push("请填写场所名称"); }
