@@ -156,8 +156,9 @@ def manifest(request):
     return HttpResponse(json.dumps(data, ensure_ascii=False), content_type="application/manifest+json")
 
 
-# The pages and files the phone keeps, so the app opens without signal.
-SHELL_PAGES = ["field_today", "field_report", "field_visit", "field_inspect"]
+# The pages and files the phone keeps, so the app opens without signal. The history is
+# kept as it was when it last opened with signal, and says so when shown without.
+SHELL_PAGES = ["field_today", "field_report", "field_visit", "field_inspect", "field_history"]
 SHELL_STATIC = [
     "field/phone.css", "field/phone.js", "field/icon.svg", "vendor/idb/umd.js",
     "vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css", "gridgov/app.css",

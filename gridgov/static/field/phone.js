@@ -616,6 +616,12 @@
     });
   }
 
+  // A page the service worker answered from its cache (no signal) shows its note saying so.
+  function showOfflineCopy() {
+    if (!body.hasAttribute("data-offline-copy")) { return; }
+    document.querySelectorAll("[data-offline-note]").forEach(function (note) { note.hidden = false; });
+  }
+
   function setupHistory() {
     document.querySelectorAll("[data-report-visit]").forEach(function (button) {
       button.addEventListener("click", function () {
@@ -644,6 +650,7 @@
     }
     showNetwork();
     showFlash();
+    showOfflineCopy();
     window.addEventListener("online", function () { showNetwork(); flush(); });
     window.addEventListener("offline", showNetwork);
     if ($("outbox-send")) { $("outbox-send").addEventListener("click", flush); }
