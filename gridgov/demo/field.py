@@ -39,6 +39,7 @@ def save(prefix: str, *, now: datetime) -> int:
         posts[-1:] = [demo_worker]
     grids = {g.code: g for g in Grid.objects.filter(code__in=[p.scope for p in posts]).defer("geometry")}
     kinds = list(PlaceKind.objects.filter(is_active=True).prefetch_related("items"))
+    routine = [k for k in kinds if k.interval_days]
     made = 0
     for n, post in enumerate(posts):
         grid = grids[post.scope]
@@ -57,6 +58,10 @@ def save(prefix: str, *, now: datetime) -> int:
                                lon=grid.label_lon, lat=grid.label_lat, accuracy_m=12, grid_code=grid.code)
         if kinds and n % 3 == 0:
             _inspection(post.user, grid, kinds[n // 3 % len(kinds)], now, rng, key=f"demo-{n}")
+        if routine and post.user.username == "worker":
+            # A place last inspected a little over its interval ago: due on the worker's list.
+            kind = routine[0]
+            _inspection(post.user, grid, kind, now, rng, key="demo-due", days_ago=kind.interval_days + 3)
     return made
 
 
@@ -111,12 +116,16 @@ def _visits(user: User, grid: Grid, now: datetime, rng: random.Random) -> None:
         )
 
 
-def _inspection(user: User, grid: Grid, kind: PlaceKind, now: datetime, rng: random.Random, key: str) -> None:
+def _inspection(
+    user: User, grid: Grid, kind: PlaceKind, now: datetime, rng: random.Random, key: str, days_ago: int = 1
+) -> None:
     # Every item passes: a failed one would add a hazard event to the demo's year of events,
-    # whose numbers the demo's own summary and tests count.
+    # whose numbers the demo's own summary and tests count. Judged at its own moment, as a
+    # phone's upload of long ago would not be.
+    at = now - timedelta(days=days_ago)
     inspections.record(
         by=user, key=key, kind=kind, place=f"{grid.name}{kind.name}", address=f"{grid.name}{rng.randint(1, 60)}号",
-        lon=grid.label_lon, lat=grid.label_lat, at=now - timedelta(days=1), now=now,
+        lon=grid.label_lon, lat=grid.label_lat, at=at, now=at,
         answers=[inspections.Answer(item_id=i.pk, passed=True) for i in kind.items.all() if i.is_active],
     )
 

@@ -34,6 +34,7 @@ from gridgov.events.models import (
     Status,
     SupervisionOrder,
 )
+from gridgov.field import selectors as field_selectors
 from gridgov.lib import workdays
 from gridgov.worktime.calendar import current_calendar
 
@@ -173,6 +174,11 @@ def test_photos_are_shared_placeholder_pngs(built, db):
     assert all(c.startswith(b"\x89PNG") for c in contents)
     assert len(contents) <= len(events.PALETTE)
     assert not Event.objects.filter(closure=Closure.SELF_HANDLED, attachments__isnull=True).exists()
+
+
+def test_the_demo_worker_has_a_place_due_for_its_routine_inspection(built, db):
+    due = field_selectors.due_inspections(User.objects.get(username="worker"), now=NOW)
+    assert [d.days_overdue for d in due] == [3], due
 
 
 def test_routing_rules_send_each_class_to_the_most_specific_unit(built, db):
