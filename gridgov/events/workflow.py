@@ -324,7 +324,7 @@ def report(
     )
     if created:
         notify.issue(
-            event, kind=NoticeKind.ASSIGNED, recipients=notify.command_room_people(event),
+            event, kind=NoticeKind.ASSIGNED, recipients=notify.command_room_holders(event),
             text=f"新事件待受理：{event.code} {event.title}", due_at=event.due_at,
         )
     return event, created
@@ -497,7 +497,7 @@ def escalate(event: Event, *, by: User, reason: str, at: datetime | None = None)
         raise TransitionError("事件已处置待核查，无需提级")
     _note_only(event, action=LogAction.ESCALATE, by=by, at=at, note=reason,
                data={"from": Coordination.TOWN, "to": Coordination.DISTRICT}, coordination=Coordination.DISTRICT)
-    notify.issue(event, kind=NoticeKind.ASSIGNED, recipients=notify.command_room_people(event),
+    notify.issue(event, kind=NoticeKind.ASSIGNED, recipients=notify.command_room_holders(event),
                  text=f"镇街提级事件：{event.code} {event.title}", due_at=event.due_at)
     return event
 
@@ -528,7 +528,7 @@ def send_back(event: Event, *, by: User, reason: str, at: datetime | None = None
     _move(event, frm={Status.DISPATCHED}, to=Status.ACCEPTED, action=LogAction.SEND_BACK, by=by, at=at,
           note=reason, department=department, lead=None, dispatched_at=None, **_step_fields(event, Step.ACCEPT, at))
     event.assisting.clear()
-    notify.issue(event, kind=NoticeKind.ASSIGNED, recipients=notify.command_room_people(event),
+    notify.issue(event, kind=NoticeKind.ASSIGNED, recipients=notify.command_room_holders(event),
                  text=f"{department.name} 退回事件 {event.code}：{reason}", due_at=event.due_at)
     return event
 
@@ -598,7 +598,7 @@ def request_extension(
     extension = Extension.objects.create(event=event, requested_by=by, days=days, reason=reason, requested_at=at)
     _note_only(event, action=LogAction.REQUEST_EXTENSION, by=by, at=at, note=reason,
                data={"extension": extension.pk, "days": days}, department=event.lead)
-    notify.issue(event, kind=NoticeKind.ASSIGNED, recipients=notify.command_room_people(event),
+    notify.issue(event, kind=NoticeKind.ASSIGNED, recipients=notify.command_room_holders(event),
                  text=f"{event.lead.name} 申请延期 {days} 个工作日：{event.code}", due_at=event.due_at)
     return extension
 
@@ -732,7 +732,7 @@ def return_from_mediation(event: Event, *, by: User, case_number: str, reason: s
     row = _move(event, frm={Status.ACCEPTED}, to=Status.ACCEPTED, action=LogAction.SEND_BACK, by=by, at=at,
                 note=f"调解案件 {case_number} 不予受理：{reason}", data={"mediation_case": case_number},
                 **_step_fields(event, Step.ACCEPT, at))
-    notify.issue(event, kind=NoticeKind.ASSIGNED, recipients=notify.command_room_people(event),
+    notify.issue(event, kind=NoticeKind.ASSIGNED, recipients=notify.command_room_holders(event),
                  text=f"调解组织退回事件 {event.code}：{reason}", due_at=event.due_at)
     return row
 
