@@ -84,3 +84,12 @@ def report(page, base: str, photo) -> None:
     page.click("#report-form button[type=submit]")
     page.wait_for_url(f"{base}/m/", timeout=PAGE)
 
+
+def fill_visit(page, base: str, household: str) -> None:
+    open_page(page, f"{base}/m/visit/")
+    page.fill("#visit-household", household)
+    page.fill("#visit-address", "衣裳街 12 号")
+    page.check("input[name=finding][value=dispute]")
+    page.fill("#visit-notes", "与邻居因漏水起争执")
+    page.check("#visit-follow-up")
+    page.wait_for_selector("#visit-where:has-text('已定位')", timeout=FIX)
